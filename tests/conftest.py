@@ -1,0 +1,144 @@
+"""Shared fixtures: a throwaway database on SQLite and on PostgreSQL, a controllable clock, isolated settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+os.environ["TZ"] = "Asia/Shanghai"
+time.tzset()
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    now: datetime = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, **delta: float) -> datetime:
+        """Move forward and return the new time."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No user settings, no user data folder, no database URL leak from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("BEIAN_CONFIG_FILE", str(home / "config.toml"))
+    monkeypatch.setenv("BEIAN_DATA_DIR", str(home / "data"))
+    for name in list(os.environ):
+        if name.startswith("BEIAN_") and name not in ("BEIAN_CONFIG_FILE", "BEIAN_DATA_DIR", "BEIAN_TEST_PG_URL", "BEIAN_MOCK_TWILIO_CACHE"):
+            monkeypatch.delenv(name)
+    return home
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fixed, movable clock."""
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once; each test gets a copy."""
+    from tracker.factory import open_store
+
+    path = tmp_path_factory.mktemp("template") / "beian.db"
+    store = open_store(f"sqlite:///{path}", create=True)
+    store.dispose()
+    return path
+
+
+def _pg_available() -> str | None:
+    import psycopg
+
+    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for this test process, migrated to head, dropped afterwards."""
+    problem = _pg_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL leg required in CI but {PG_URL} is unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
+    import psycopg
+
+    schema = f"beian_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    from tracker.factory import open_store
+
+    open_store(url, create=True).dispose()
+    try:
+        yield url
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE meta SET value = 0 WHERE key = 'revision'"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """An empty, migrated database: a copied SQLite file, or the PostgreSQL test schema truncated."""
+    if request.param == "sqlite":
+        target = tmp_path / "beian.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("pg_url")
+    _reset_pg(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """An empty, migrated SQLite file only."""
+    target = tmp_path / "beian.db"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def service(db_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
+    """The real service on the test database, with the fake clock."""
+    from tracker.config import Settings
+    from tracker.factory import open_store
+    from tracker.services import FilingService
+
+    store = open_store(db_url)
+    yield FilingService(store, Settings(), clock=clock)
+    store.dispose()

@@ -1,0 +1,137 @@
+"""Settings: one typed object, read from a TOML file and `BEIAN_*` environment variables.
+
+Who reads what:
+
+| source | example | wins over |
+|---|---|---|
+| command-line flags (`--db`) | `beian --db postgresql+psycopg://…/beian list` | everything |
+| environment | `BEIAN_DATABASE_URL`, `BEIAN_TWILIO_AUTH_TOKEN` | the file |
+| settings file | `BEIAN_CONFIG_FILE`, else `config.toml` in the user config folder | defaults |
+
+In the file, a table flattens into prefixed keys: `[twilio] from = "+1…"` is the same as `twilio_from`.
+The loader is hand-written over `tomllib` (not pydantic-settings) to keep `beian` start-up fast.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from tracker import locations
+from tracker.errors import ConfigError
+
+ENV_PREFIX = "BEIAN_"
+
+
+class Settings(BaseModel):
+    """Everything configurable, with defaults that work with no configuration at all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str | None = None
+    """SQLAlchemy URL of the database; default: an SQLite file in the user data folder."""
+    language: Literal["zh", "en", "both"] = "both"
+    """How stage and event names are displayed."""
+    theme: str = "textual-dark"
+    """Dashboard colour theme."""
+    poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    """How often the dashboard checks the database for changes made elsewhere."""
+    lock_timeout: float = Field(default=5.0, gt=0, le=600)
+    """Seconds to wait for a locked SQLite file or a PostgreSQL connection before giving up."""
+    rules_dir: Path | None = None
+    """A folder of rules files replacing the shipped `data/rules/`."""
+    twilio_account_sid: str | None = None
+    """Twilio Account SID (AC…)."""
+    twilio_auth_token: SecretStr | None = None
+    """Twilio auth token; never shown."""
+    twilio_api_key: str | None = None
+    """Twilio API key SID (SK…), used with `twilio_api_secret` instead of the auth token."""
+    twilio_api_secret: SecretStr | None = None
+    """Secret of the Twilio API key; never shown."""
+    twilio_from: str | None = None
+    """Sender phone number in E.164 form."""
+    twilio_messaging_service_sid: str | None = None
+    """Messaging service SID (MG…), instead of `twilio_from`."""
+    twilio_api_url: str | None = None
+    """Base URL of the Twilio API; default Twilio's own. Point it at a mock or a proxy."""
+    twilio_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for Twilio before giving up on one attempt."""
+    sms_max_attempts: int = Field(default=6, ge=1, le=50)
+    """Attempts for a retryable failure (429, 5xx, timeout) before a message is marked failed."""
+    sms_backoff_seconds: float = Field(default=2.0, ge=0)
+    """First retry delay; doubles per attempt, with jitter."""
+    sms_backoff_max_seconds: float = Field(default=600.0, ge=0)
+    """Longest delay between two attempts."""
+    sms_language: Literal["zh", "en"] = "zh"
+    """Language of the SMS templates."""
+
+    @property
+    def sms_configured(self) -> bool:
+        """Whether enough Twilio settings are present to send a message."""
+        has_auth = self.twilio_auth_token is not None or (
+            self.twilio_api_key is not None and self.twilio_api_secret is not None
+        )
+        has_sender = bool(self.twilio_from or self.twilio_messaging_service_sid)
+        return bool(self.twilio_account_sid) and has_auth and has_sender
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}".replace("-", "_")
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the settings file as flat keys; a missing file is an empty one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    try:
+        return _flatten(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from file, environment and explicit overrides (highest first: overrides)."""
+    path = locations.config_file()
+    values = read_config_file(path)
+    fields = set(Settings.model_fields)
+    for key, value in os.environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in fields and value != "":
+                values[name] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"bad setting {where}: {first['msg']} (from {path} or BEIAN_{where.upper()})") from None
+
+
+def save_setting(name: str, value: str) -> Path:
+    """Write one top-level setting into the settings file, keeping its comments; returns the file."""
+    import tomlkit  # deferred: only the dashboard's preference switches write settings
+
+    if name not in Settings.model_fields:
+        raise ConfigError(f"unknown setting {name!r}")
+    path = locations.config_file()
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    doc[name] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return path

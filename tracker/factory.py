@@ -1,0 +1,84 @@
+"""The composition root: settings → engine → service. The CLI, the dashboard and tests all build here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker import locations
+from tracker.config import Settings, load_settings
+from tracker.errors import StorageError
+from tracker.services import Clock, FilingService
+from tracker.store.engine import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
+from tracker.store.repo import now_utc
+
+
+def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:
+    """The database URL to use, and whether it is the embedded default (which is created on demand)."""
+    if db:
+        return (db if "://" in db else f"sqlite:///{Path(db).expanduser()}"), False
+    if settings.database_url:
+        return settings.database_url, False
+    return f"sqlite:///{locations.default_db_path()}", True
+
+
+def open_store(url: str, *, create: bool = False, lock_timeout: float = 5.0) -> Store:
+    """An engine on `url`. With `create`, a missing SQLite file is made and the schema brought to head."""
+    store = Store(make_engine(url, lock_timeout=lock_timeout, create_file=create))
+    if create:
+        ensure_schema(store)
+    else:
+        store.check_schema()
+    return store
+
+
+def ensure_schema(store: Store) -> tuple[str | None, str | None]:
+    """Create or upgrade the schema only when it is not at head (so Alembic is imported only then)."""
+    current = store.schema_revision()
+    if current == SCHEMA_HEAD:
+        return current, current
+    from tracker.store.schema import upgrade
+
+    return upgrade(store)
+
+
+def open_service(
+    db: str | None = None,
+    *,
+    settings: Settings | None = None,
+    create: bool = False,
+    clock: Clock = now_utc,
+    lock_timeout: float | None = None,
+) -> FilingService:
+    """Build the service on the configured database; the embedded default is created on first use."""
+    settings = settings or load_settings()
+    url, embedded = resolve_url(db, settings)
+    if embedded:
+        locations.user_data_dir().mkdir(parents=True, exist_ok=True)
+    timeout = lock_timeout if lock_timeout is not None else settings.lock_timeout
+    store = open_store(url, create=create or embedded, lock_timeout=timeout)
+    return FilingService(store, settings, clock=clock)
+
+
+def open_demo_service(*, settings: Settings | None = None, path: Path | None = None) -> FilingService:
+    """The demo database (kept apart from real data), seeded on first use."""
+    settings = settings or load_settings()
+    target = path or locations.demo_db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    service = FilingService(open_store(f"sqlite:///{target}", create=True), settings)
+    from tracker.demo import seed_demo
+
+    seed_demo(service)
+    return service
+
+
+def describe_target(db: str | None, settings: Settings) -> str:
+    """The database in use, safe to show."""
+    from tracker.store.engine import describe
+
+    url, _ = resolve_url(db, settings)
+    normal = normalise_url(url)
+    path = sqlite_path(normal)
+    return str(path) if path is not None else describe(normal)
+
+
+__all__ = ["StorageError", "describe_target", "ensure_schema", "open_demo_service", "open_service", "open_store"]

@@ -1,0 +1,101 @@
+"""Statutory deadlines in working days (DOMAIN §7.5): which are running for a filing, and how long is left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from states import Kind, Stage
+from tracker.rules.calendar import WorkCalendar
+from tracker.rules.model import RuleSet
+
+__all__ = ["Deadline", "running_deadlines"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One running statutory period and where the filing stands against it."""
+
+    id: str
+    zh: str
+    en: str
+    trigger: str
+    """Which recorded date started the period (launch_date, change_date, …)."""
+    trigger_date: date
+    due_date: date
+    working_days: int
+    working_days_left: int
+    """Working days after today up to the due date; negative once overdue."""
+    overdue: bool
+    due_soon: bool
+    regulator_sla: bool
+    """The period binds the regulator: an overrun is the regulator's, not the filer's."""
+    basis: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, "zh (en)"."""
+        return f"{self.zh} ({self.en})"
+
+
+def running_deadlines(
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    *,
+    kind: Kind,
+    stage: Stage,
+    launch_date: date | None = None,
+    change_date: date | None = None,
+    termination_date: date | None = None,
+    materials_complete_date: date | None = None,
+    submitted: date | None = None,
+    today: date,
+    public_opinion: bool = True,
+    due_soon_days: int | None = None,
+) -> list[Deadline]:
+    """The deadlines running for a filing of `kind` in `stage` on `today`, in rules order.
+
+    A deadline runs while the filing is in one of its stages and its trigger date is recorded; duties of
+    Art. 24 bind only services with 舆论属性或者社会动员能力, so they are left out when `public_opinion` is False.
+    """
+    dates = {
+        "launch_date": launch_date,
+        "change_date": change_date,
+        "termination_date": termination_date,
+        "materials_complete_date": materials_complete_date,
+        "submitted": submitted,
+    }
+    soon = rules.due_soon_days if due_soon_days is None else due_soon_days
+    out: list[Deadline] = []
+    for rule in rules.deadlines:
+        if kind not in rule.kinds or stage not in rule.stages:
+            continue
+        if rule.public_opinion_only and not public_opinion:
+            continue
+        trigger = next((name for name in rule.triggers if dates.get(name) is not None), None)
+        if trigger is None:
+            continue
+        start = dates[trigger]
+        assert start is not None
+        due = calendar.add_workdays(start, rule.working_days)
+        left = calendar.workdays_between(today, due.date)
+        overdue = today > due.date
+        out.append(
+            Deadline(
+                id=rule.id,
+                zh=rule.zh,
+                en=rule.en,
+                trigger=trigger,
+                trigger_date=start,
+                due_date=due.date,
+                working_days=rule.working_days,
+                working_days_left=left.days,
+                overdue=overdue,
+                due_soon=not overdue and left.days <= soon,
+                regulator_sla=rule.regulator_sla,
+                basis=rule.basis,
+                warnings=tuple(dict.fromkeys((*due.warnings, *left.warnings))),
+            )
+        )
+    return out

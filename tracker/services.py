@@ -1,0 +1,472 @@
+"""The one service API. The CLI, the dashboard, importers and tests all go through `FilingService`.
+
+Every public method is one unit of work: it opens a transaction, converts rows to domain objects
+before returning, and translates database errors into `tracker.errors`. A state change writes the
+new stage, its history row, its outbox rows and the revision bump in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+import states
+from states import Event, GuardContext, Kind, Outcome, Role, Stage, UnknownName
+from tracker.config import Settings
+from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition
+from tracker.errors import StorageError, TrackerError, TransitionRefused, UsageError
+from tracker.store import repo
+from tracker.store.engine import Store
+from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
+
+if TYPE_CHECKING:
+    from tracker.notify.service import NotifyService
+    from tracker.rules.service import RulesService
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "role",
+        "algorithm_type",
+        "upstream_model",
+        "upstream_filing_number",
+        "public_opinion",
+        "launch_date",
+        "change_date",
+        "termination_date",
+    }
+)
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRequest:
+    """One event to apply, as `advance` takes it (also a line of `beian apply`)."""
+
+    ref: str | int
+    event: Event | str
+    note: str | None = None
+    reason: str | None = None
+    filing_number: str | None = None
+    at: datetime | None = None
+    actor: str | None = None
+    source: str = "cli"
+    if_version: int | None = None
+    reopen: tuple[str, ...] = ()
+
+
+def as_event(value: Event | str) -> Event:
+    """Accept an Event or its English or Chinese name."""
+    if isinstance(value, Event):
+        return value
+    try:
+        return states.parse_event(value)
+    except UnknownName as exc:
+        raise UsageError(str(exc)) from None
+
+
+class FilingService:
+    """Organisations, filings, their events and history."""
+
+    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.clock = clock
+        self._notify: NotifyService | None = None
+        self._rules: RulesService | None = None
+
+    # -- collaborators, built on first use so that `beian advance` imports neither ------------------
+
+    @property
+    def notify(self) -> NotifyService:
+        """Recipients, outbox and delivery (SMS)."""
+        if self._notify is None:
+            from tracker.notify.service import NotifyService
+
+            self._notify = NotifyService(self.store, self.settings, clock=self.clock)
+        return self._notify
+
+    @property
+    def rules(self) -> RulesService:
+        """Materials, deadlines and forecasts."""
+        if self._rules is None:
+            from tracker.rules.service import RulesService
+
+            self._rules = RulesService(self.store, self.settings, clock=self.clock)
+        return self._rules
+
+    # -- organisations ---------------------------------------------------------------------------
+
+    def add_organisation(self, name: str, credit_code: str, region: str | None = None) -> Organisation:
+        """Register an organisation; its unified social credit code must carry a valid check character."""
+        from tracker.identity import check_credit_code, normalise_credit_code
+
+        name = name.strip()
+        if not name:
+            raise UsageError("an organisation needs a name")
+        problem = check_credit_code(credit_code)
+        if problem:
+            raise UsageError(problem)
+        code = normalise_credit_code(credit_code)
+        if region is not None and region.strip() and not (region.strip().isdigit() and len(region.strip()) == 6):
+            raise UsageError(f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)")
+        row = OrganisationRow(name=name, credit_code=code, region=(region or "").strip() or None, created_at=repo.to_db(self.clock()))
+        try:
+            with self.store.unit() as session:
+                session.add(row)
+                session.flush()
+                repo.bump_revision(session)
+                return repo.organisation_from_row(row)
+        except IntegrityError:
+            raise UsageError(f"an organisation named {name!r} or with credit code {code} exists already") from None
+
+    def organisations(self) -> list[Organisation]:
+        """Every organisation, by name."""
+        from sqlmodel import col, select
+
+        with self.store.unit() as session:
+            rows = session.exec(select(OrganisationRow).order_by(col(OrganisationRow.name))).all()
+            return [repo.organisation_from_row(r) for r in rows]
+
+    def organisation(self, key: str | int) -> Organisation:
+        """One organisation by id, name or credit code."""
+        with self.store.unit() as session:
+            return repo.organisation_from_row(repo.find_organisation(session, key))
+
+    # -- filings ---------------------------------------------------------------------------------
+
+    def add_filing(self, draft: FilingDraft, *, actor: str | None = None) -> Filing:
+        """Create a filing in `draft`; an organisation has at most one live entity filing."""
+        title = draft.title.strip()
+        if not title:
+            raise UsageError("a filing needs a title")
+        kind = draft.kind
+        role, algorithm_type = draft.role, draft.algorithm_type
+        if kind is Kind.ENTITY:
+            role, algorithm_type = None, None
+        elif kind is Kind.ALGORITHM:
+            role = role or Role.PROVIDER
+            algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
+        else:
+            algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
+        upstream_number = None
+        if draft.upstream_filing_number:
+            upstream_number = states.normalise_filing_number(draft.upstream_filing_number)
+            problem = states.check_filing_number(Kind.ALGORITHM, upstream_number, None)
+            if problem:
+                raise UsageError(f"upstream filing number: {problem}")
+        now = repo.to_db(self.clock())
+        with self.store.unit() as session:
+            org = repo.find_organisation(session, draft.organisation)
+            assert org.id is not None
+            if kind is Kind.ENTITY:
+                self._refuse_second_entity(session, org)
+            seq = repo.next_seq(session, kind)
+            row = FilingRow(
+                ref=repo.make_ref(kind, seq),
+                seq=seq,
+                kind=kind.value,
+                title=title,
+                organisation_id=org.id,
+                role=role.value if role else None,
+                algorithm_type=algorithm_type.value if algorithm_type else None,
+                upstream_model=(draft.upstream_model or "").strip() or None,
+                upstream_filing_number=upstream_number,
+                stage=states.initial_stage(kind).value,
+                public_opinion=draft.public_opinion,
+                launch_date=draft.launch_date,
+                description=draft.description,
+                created_at=now,
+                updated_at=now,
+                stage_entered_at=now,
+            )
+            session.add(row)
+            session.flush()
+            repo.bump_revision(session)
+            return repo.filing_from_row(row, org.name)
+
+    @staticmethod
+    def _refuse_second_entity(session: Any, org: OrganisationRow) -> None:
+        from sqlmodel import select
+
+        live = session.exec(
+            select(FilingRow.ref).where(
+                FilingRow.organisation_id == org.id,
+                FilingRow.kind == Kind.ENTITY.value,
+                FilingRow.stage != Stage.WITHDRAWN.value,
+            )
+        ).first()
+        if live:
+            raise UsageError(f"{org.name} already has an entity filing ({live})", hint="one per organisation")
+
+    def update_filing(self, ref: str | int, *, if_version: int | None = None, **fields: Any) -> Filing:
+        """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage."""
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise UsageError(f"cannot edit {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(sorted(EDITABLE_FIELDS))}")
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        if "title" in values and not str(values["title"] or "").strip():
+            raise UsageError("a filing needs a title")
+        if values.get("upstream_filing_number"):
+            number = states.normalise_filing_number(str(values["upstream_filing_number"]))
+            problem = states.check_filing_number(Kind.ALGORITHM, number, None)
+            if problem:
+                raise UsageError(f"upstream filing number: {problem}")
+            values["upstream_filing_number"] = number
+        with self.store.unit() as session:
+            row, org_name = repo.find_filing(session, ref)
+            assert row.id is not None
+            self._check_version(row, if_version)
+            values["updated_at"] = repo.to_db(self.clock())
+            repo.update_filing_checked(session, row.id, row.version, values)
+            repo.bump_revision(session)
+            session.refresh(row)
+            return repo.filing_from_row(row, org_name)
+
+    def filing(self, ref: str | int) -> Filing:
+        """One filing by reference (`ALG-0001`) or numeric id."""
+        with self.store.unit() as session:
+            row, org_name = repo.find_filing(session, ref)
+            return repo.filing_from_row(row, org_name)
+
+    def filings(self, query: FilingQuery | None = None) -> list[Filing]:
+        """Filings matching the query, sorted and windowed."""
+        with self.store.unit() as session:
+            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query or FilingQuery())]
+
+    def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
+        """Like `filings` but as plain mapping rows, for bulk export (`beian list --json` over 100k filings)."""
+        with self.store.unit() as session:
+            return [r._mapping for r in repo.list_rows(session, query or FilingQuery())]
+
+    def count(self, query: FilingQuery | None = None) -> int:
+        """How many filings match the query (ignoring its window)."""
+        with self.store.unit() as session:
+            return repo.count_rows(session, query or FilingQuery())
+
+    def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
+        """Filings per stage under the query's other filters."""
+        with self.store.unit() as session:
+            return repo.stage_counts(session, query or FilingQuery())
+
+    def history(self, ref: str | int) -> list[Transition]:
+        """A filing's events, oldest first."""
+        with self.store.unit() as session:
+            row, _ = repo.find_filing(session, ref)
+            assert row.id is not None
+            return [repo.transition_from_row(r) for r in repo.history_rows(session, row.id)]
+
+    def revision(self) -> int:
+        """A counter that grows with every write; poll it to learn that something changed."""
+        with self.store.unit() as session:
+            return repo.read_revision(session)
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def events(self, ref: str | int) -> list[Outcome]:
+        """Every event leaving the filing's stage: allowed ones, and refused ones with their reasons."""
+        with self.store.unit() as session:
+            row, _ = repo.find_filing(session, ref)
+            ctx = self._context(session, row, None, explain_all=True)
+            return states.options(ctx)
+
+    def advance(
+        self,
+        ref: str | int,
+        event: Event | str,
+        *,
+        note: str | None = None,
+        reason: str | None = None,
+        filing_number: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        source: str = "cli",
+        if_version: int | None = None,
+        reopen: tuple[str, ...] = (),
+    ) -> AdvanceResult:
+        """Apply one event: stage, history row, outbox rows and revision bump commit together, or nothing does."""
+        request = EventRequest(ref, event, note, reason, filing_number, at, actor, source, if_version, reopen)
+        return self.advance_many([request])[0]
+
+    def advance_many(self, requests: list[EventRequest], *, atomic: bool = False) -> list[AdvanceResult]:
+        """Apply events in order, each in its own transaction (or all in one with `atomic`).
+
+        Without `atomic` the first failure is raised after the earlier events committed; callers that
+        want to go on (`beian apply`) call this once per line.
+        """
+        results: list[AdvanceResult] = []
+        if atomic:
+            with self._writing(requests[0] if len(requests) == 1 else None), self.store.unit() as session:
+                for request in requests:
+                    try:
+                        results.append(self._advance_in(session, request))
+                    except TrackerError as exc:
+                        exc.index = len(results)  # type: ignore[attr-defined]
+                        raise
+            return [self._with_warnings(r) for r in results]
+        for request in requests:
+            with self._writing(request), self.store.unit() as session:
+                results.append(self._advance_in(session, request))
+        return [self._with_warnings(r) for r in results]
+
+    @contextmanager
+    def _writing(self, request: EventRequest | None) -> Iterator[None]:
+        """Turn a unique-constraint race on the filing number into a refusal."""
+        try:
+            yield
+        except IntegrityError as exc:
+            if "filing_number" in str(exc.orig):
+                number = request.filing_number if request else None
+                raise TransitionRefused(f"filing number {number or ''} is already used by another filing".replace("  ", " ")) from None
+            raise StorageError(f"the database refused the change: {str(exc.orig).splitlines()[0]}") from None
+
+    def _advance_in(self, session: Any, request: EventRequest) -> AdvanceResult:
+        ev = as_event(request.event)
+        now = self.clock()
+        effective = request.at or now
+        if effective > now + _CLOCK_SKEW:
+            raise UsageError(f"effective time {effective.isoformat()} is in the future")
+        number = states.normalise_filing_number(request.filing_number) if request.filing_number else None
+        reason = (request.reason or "").strip() or None
+        row, org_name = repo.find_filing(session, request.ref)
+        assert row.id is not None
+        self._check_version(row, request.if_version)
+        previous = repo.last_effective(session, row.id)
+        if previous is not None and effective < previous:
+            raise UsageError(
+                f"effective time {effective.isoformat()} is before the previous event of {row.ref} "
+                f"({previous.isoformat()})"
+            )
+        context = replace(self._context(session, row, ev), filing_number=number, reason=reason)
+        if ev is Event.APPROVE and number:
+            holder = repo.number_in_use(session, number, row.id)
+            if holder:  # name the other filing rather than only saying the number is taken
+                refusal = (f"filing number {number} is already used by {holder}",)
+                context = replace(context, extra_refusals={**context.extra_refusals, Event.APPROVE: refusal})
+        outcome = states.evaluate(context, ev)
+        if not outcome.allowed:
+            raise TransitionRefused(
+                f"cannot {ev.value} ({states.zh(ev, Kind(row.kind))}) {row.ref}: {'; '.join(outcome.refusals)}",
+                reasons=outcome.refusals,
+            )
+        assert outcome.dest is not None
+        values: dict[str, Any] = {
+            "stage": outcome.dest.value,
+            "updated_at": repo.to_db(now),
+            "stage_entered_at": repo.to_db(effective),
+        }
+        if ev is Event.RETURN_FOR_REVISION:
+            values["returned_from"] = row.stage
+            values["returns"] = row.returns + 1
+        if ev is Event.APPROVE and number:
+            values["filing_number"] = number
+        repo.update_filing_checked(session, row.id, row.version, values)
+        transition = TransitionRow(
+            filing_id=row.id,
+            event=ev.value,
+            from_stage=row.stage,
+            to_stage=outcome.dest.value,
+            effective_at=repo.to_db(effective),
+            recorded_at=repo.to_db(now),
+            actor=request.actor,
+            source=request.source,
+            note=(request.note or "").strip() or None,
+            reason=reason,
+            filing_number=number if ev is Event.APPROVE else None,
+        )
+        session.add(transition)
+        session.flush()
+        queued = self._after_transition(session, row, org_name, transition, request.reopen)
+        repo.bump_revision(session)
+        session.refresh(row)
+        return AdvanceResult(repo.filing_from_row(row, org_name), repo.transition_from_row(transition), (), queued)
+
+    def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
+        if result.transition.event is not Event.APPROVE:
+            return result
+        return replace(result, warnings=tuple(self._warnings(result.filing, result.transition.effective_at)))
+
+    # -- internals -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_version(row: FilingRow, if_version: int | None) -> None:
+        if if_version is not None and row.version != if_version:
+            from tracker.errors import Conflict
+
+            raise Conflict(
+                f"{row.ref} is at version {row.version}, not {if_version}: someone changed it meanwhile",
+                hint="look at it again and retry",
+            )
+
+    def _context(self, session: Any, row: FilingRow, event: Event | None, *, explain_all: bool = False) -> GuardContext:
+        """Facts the guards need, computed only for the events that need them."""
+        kind = Kind(row.kind)
+        needs_entity = explain_all or event is Event.SUBMIT
+        needs_materials = explain_all or event in (Event.SUBMIT, Event.RESUBMIT)
+        context = GuardContext(
+            kind=kind,
+            stage=Stage(row.stage),
+            returned_from=Stage(row.returned_from) if row.returned_from else None,
+            algorithm_type=states.AlgorithmType(row.algorithm_type) if row.algorithm_type else None,
+            entity_approved=repo.entity_approved(session, row.organisation_id) if needs_entity else False,
+        )
+        if needs_materials or event is Event.RESUBMIT or explain_all:
+            context = self._rules_context(session, row, context, needs_materials)
+        return context
+
+    def _rules_context(self, session: Any, row: FilingRow, context: GuardContext, materials: bool) -> GuardContext:
+        """The regulatory-rules layer adds missing materials and the resubmit setting."""
+        try:
+            from tracker.rules.service import guard_facts
+        except ImportError:  # the rules layer is optional at this revision
+            return context
+        return guard_facts(session, row, context, settings=self.settings, materials=materials)
+
+    def _after_transition(
+        self, session: Any, row: FilingRow, org_name: str, transition: TransitionRow, reopen: tuple[str, ...]
+    ) -> int:
+        """Work that must commit with the transition: reopened materials and outbox rows. Returns outbox rows added."""
+        if reopen:
+            from tracker.rules.service import reopen_materials
+
+            reopen_materials(session, row, reopen, now=transition.recorded_at)
+        try:
+            from tracker.notify.outbox import NOTIFIABLE_EVENTS, enqueue_for_transition
+        except ImportError:
+            return 0
+        if transition.event not in NOTIFIABLE_EVENTS:
+            return 0
+        return enqueue_for_transition(
+            session,
+            filing=row,
+            organisation_name=org_name,
+            transition=transition,
+            now=transition.recorded_at,
+            language_default=self.settings.sms_language,
+        )
+
+    def _warnings(self, filing: Filing, effective: datetime) -> list[str]:
+        """Inferred checks (DOMAIN G8, G9): worth a warning, never a refusal."""
+        if not filing.filing_number:
+            return []
+        warnings = list(states.filing_number_warnings(filing.filing_number, effective.year))
+        try:
+            from tracker.identity import region_warning
+
+            org = self.organisation(filing.organisation_id)
+            problem = region_warning(filing.filing_number, org.region)
+            if problem:
+                warnings.append(problem)
+        except ImportError:
+            pass
+        return warnings

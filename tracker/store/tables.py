@@ -1,0 +1,154 @@
+"""SQLModel tables. Only `tracker.store` sees these rows; everything else gets `tracker.domain` objects.
+
+Times are aware UTC (timestamptz on PostgreSQL, UTC text on SQLite); enums are stored as their string values.
+The schema itself is owned by the Alembic migrations in `tracker/store/migrations/`; a test checks
+that these tables and the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class OrganisationRow(SQLModel, table=True):
+    """An organisation that files (主体)."""
+
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    credit_code: str = Field(max_length=18, unique=True)
+    region: str | None = Field(default=None, max_length=12)
+    created_at: datetime
+
+
+class FilingRow(SQLModel, table=True):
+    """A filing and its current stage. `version` guards against lost updates."""
+
+    __tablename__ = "filing"
+    __table_args__ = (
+        UniqueConstraint("kind", "seq", name="uq_filing_kind_seq"),
+        Index("ix_filing_stage", "stage"),
+        Index("ix_filing_org", "organisation_id"),
+        Index("ix_filing_kind_seq", "kind", "seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=20, unique=True)
+    seq: int
+    kind: str = Field(max_length=24)
+    title: str = Field(max_length=300)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    role: str | None = Field(default=None, max_length=24)
+    algorithm_type: str | None = Field(default=None, max_length=24)
+    upstream_model: str | None = Field(default=None, max_length=300)
+    upstream_filing_number: str | None = Field(default=None, max_length=64)
+    stage: str = Field(max_length=32)
+    returned_from: str | None = Field(default=None, max_length=32)
+    returns: int = 0
+    filing_number: str | None = Field(default=None, max_length=64, unique=True)
+    version: int = 1
+    public_opinion: bool = True
+    launch_date: date | None = None
+    change_date: date | None = None
+    termination_date: date | None = None
+    description: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    stage_entered_at: datetime
+
+
+class TransitionRow(SQLModel, table=True):
+    """Append-only history: one row per accepted event."""
+
+    __tablename__ = "transition"
+    __table_args__ = (Index("ix_transition_filing", "filing_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id")
+    event: str = Field(max_length=32)
+    from_stage: str = Field(max_length=32)
+    to_stage: str = Field(max_length=32)
+    effective_at: datetime
+    recorded_at: datetime
+    actor: str | None = Field(default=None, max_length=120)
+    source: str = Field(max_length=16)
+    note: str | None = None
+    reason: str | None = None
+    filing_number: str | None = Field(default=None, max_length=64)
+
+
+class MetaRow(SQLModel, table=True):
+    """Small counters; `revision` grows with every write so open dashboards know to refresh."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: int = 0
+
+
+class MaterialRow(SQLModel, table=True):
+    """One checklist item of a filing: provided or not, with evidence and who checked it."""
+
+    __tablename__ = "material"
+    __table_args__ = (UniqueConstraint("filing_id", "key", name="uq_material_filing_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    key: str = Field(max_length=80)
+    provided: bool = False
+    path: str | None = None
+    note: str | None = None
+    checked_by: str | None = Field(default=None, max_length=120)
+    checked_at: datetime | None = None
+    reopened: int = 0
+
+
+class RecipientRow(SQLModel, table=True):
+    """Who gets an SMS, for an organisation or one filing, and for which events."""
+
+    __tablename__ = "recipient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    phone: str = Field(max_length=20)
+    name: str | None = Field(default=None, max_length=120)
+    events: str = Field(default="approve", max_length=300)
+    language: str = Field(default="zh", max_length=4)
+    created_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification written in the same transaction as its transition, delivered afterwards."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("transition_id", "phone", name="uq_outbox_transition_phone"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    transition_id: int | None = Field(default=None, foreign_key="transition.id")
+    recipient_id: int | None = Field(default=None, foreign_key="recipient.id")
+    channel: str = Field(default="sms", max_length=12)
+    phone: str = Field(max_length=20)
+    event: str = Field(max_length=32)
+    body: str
+    segments: int = 1
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=80)
+    sid: str | None = Field(default=None, max_length=64)
+    delivery_status: str | None = Field(default=None, max_length=24)
+    error_code: int | None = None
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
