@@ -29,7 +29,8 @@ _ALGO_REGION = re.compile(r"^网信算备(?P<region>\d{6})\d{15}号$", re.ASCII)
 _ALGO_YEAR = re.compile(r"^网信算备\d{15}(?P<year>\d{2})\d{4}号$", re.ASCII)
 # first two digits of GB/T 2260 province-level codes (incl. 71 Taiwan, 81 Hong Kong, 82 Macao)
 _PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42"}
+    | {"43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
 )
 
 
@@ -91,7 +92,9 @@ def region_warning(filing_number: str, org_region: str | None) -> str | None:
         return None
     org = org_region.strip()
     prefix = org.rstrip("0") if org.endswith("00") else org
-    prefix = prefix if len(prefix) % 2 == 0 else prefix + "0"  # keep whole 2-digit levels (e.g. 4403 for 440300)
+    prefix = (
+        prefix if len(prefix) % 2 == 0 else prefix + "0"
+    )  # keep whole 2-digit levels (e.g. 4403 for 440300)
     if region.startswith(prefix):
         return None
     return (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tracker.locations import data_dir
 from tracker.rules import RulesError, WorkCalendar, load_calendar
 
 NO_2027 = "no holiday data for 2027: counted Monday–Friday"
@@ -83,7 +84,7 @@ def test_2027_falls_back_to_weekdays_with_a_warning(calendar: WorkCalendar) -> N
     result = calendar.add_workdays(date(2027, 3, 1), 5)  # Monday
     assert result.date == date(2027, 3, 8)
     assert result.warnings == (NO_2027,)
-    assert calendar.workdays_between(date(2027, 3, 1), date(2027, 3, 8)) .warnings == (NO_2027,)
+    assert calendar.workdays_between(date(2027, 3, 1), date(2027, 3, 8)).warnings == (NO_2027,)
     assert calendar.warning_for(date(2027, 6, 1)) == NO_2027
     assert calendar.warning_for(date(2026, 6, 1)) is None
     assert calendar.coverage(2027) == "none"
@@ -172,7 +173,11 @@ def test_incomplete_year_without_package_warns(tmp_path: Path) -> None:
     ("body", "line", "fragment"),
     [
         ('[years.2026]\ncomplete = true\nsource = "x"\ncite = "t"\n', 4, "source"),
-        ('[years.2026]\ncomplete = true\nsource = "project"\ncite = "t"\nholidays = [2025-12-31]\n', 6, "not in 2026"),
+        (
+            '[years.2026]\ncomplete = true\nsource = "project"\ncite = "t"\nholidays = [2025-12-31]\n',
+            6,
+            "not in 2026",
+        ),
         (
             '[years.2026]\ncomplete = true\nsource = "project"\ncite = "t"\n'
             "holidays = [2026-03-03]\nworkdays = [2026-03-03]\n",
@@ -181,10 +186,16 @@ def test_incomplete_year_without_package_warns(tmp_path: Path) -> None:
         ),
         ('[years.26]\ncomplete = true\nsource = "project"\ncite = "t"\n', 2, "four digits"),
         ('[years.2026]\ncomplete = "yes"\nsource = "project"\ncite = "t"\n', 3, "true or false"),
-        ('[years.2026]\ncomplete = true\nsource = "project"\ncite = "t"\nholiday = []\n', 6, "unknown key 'holiday'"),
+        (
+            '[years.2026]\ncomplete = true\nsource = "project"\ncite = "t"\nholiday = []\n',
+            6,
+            "unknown key 'holiday'",
+        ),
     ],
 )
-def test_broken_calendar_file_names_file_and_line(tmp_path: Path, body: str, line: int, fragment: str) -> None:
+def test_broken_calendar_file_names_file_and_line(
+    tmp_path: Path, body: str, line: int, fragment: str
+) -> None:
     folder = _write(tmp_path / "cal", body)
     with pytest.raises(RulesError) as caught:
         load_calendar(folder)
@@ -195,3 +206,21 @@ def test_broken_calendar_file_names_file_and_line(tmp_path: Path, body: str, lin
 def test_missing_calendar_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="calendar folder not found"):
         load_calendar(tmp_path / "nowhere")
+
+
+def test_error_inside_a_multi_line_list_points_at_the_element(tmp_path: Path) -> None:
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    text = (data_dir() / "calendars" / "cn.toml").read_text(encoding="utf-8")
+    old = "    2026-09-20,  # Sunday, for 国庆节"
+    at = text.index(old)
+    (folder / "cn.toml").write_text(text[:at] + "    2026-09-31," + text[at + len(old) :], encoding="utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_calendar(folder)
+    assert caught.value.line == text[:at].count("\n") + 1
+    assert "invalid TOML" in str(caught.value)  # tomllib itself rejects September 31
+    (folder / "cn.toml").write_text(text[:at] + "    2025-09-21," + text[at + len(old) :], encoding="utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_calendar(folder)
+    assert caught.value.line == text[:at].count("\n") + 1
+    assert "years.2026.workdays: 2025-09-21 is not in 2026" in str(caught.value)

@@ -8,7 +8,7 @@ import pytest
 
 from states import Kind, Stage
 from tracker.errors import ConfigError
-from tracker.rules import SOURCE_TAGS, RuleSet, RulesError, load_rules
+from tracker.rules import SOURCE_TAGS, RulesError, RuleSet, load_rules
 
 
 def test_shipped_rules_load(rules: RuleSet) -> None:
@@ -72,7 +72,12 @@ def test_toml_syntax_error_names_file_and_line(rules_copy: Path) -> None:
     ("name", "old", "new", "fragment"),
     [
         ("materials.toml", "mandatory = false\nwhen", "mandatroy = false\nwhen", "unknown key 'mandatroy'"),
-        ("materials.toml", 'when = { kind = "entity" }', 'when = { kind = "entities" }', "unknown kind 'entities'"),
+        (
+            "materials.toml",
+            'when = { kind = "entity" }',
+            'when = { kind = "entities" }',
+            "unknown kind 'entities'",
+        ),
         ("materials.toml", 'role = "provider" }', 'role = "supplier" }', "unknown role 'supplier'"),
         ("materials.toml", "from = 2025-09-01", "from = 2025-13-01", "invalid TOML"),
         ("materials.toml", "from = 2025-09-01", 'from = "next year"', "must be a date"),
@@ -80,7 +85,12 @@ def test_toml_syntax_error_names_file_and_line(rules_copy: Path) -> None:
         ("materials.toml", 'key = "entity.business_licence"', 'key = "entity.basic_info"', "defined twice"),
         ("deadlines.toml", "working_days = 20", 'working_days = "twenty"', "must be an integer"),
         ("deadlines.toml", "working_days = 20", "working_days = 0", "must be positive"),
-        ("deadlines.toml", 'trigger = "change_date"', 'trigger = "changed_on"', "unknown trigger 'changed_on'"),
+        (
+            "deadlines.toml",
+            'trigger = "change_date"',
+            'trigger = "changed_on"',
+            "unknown trigger 'changed_on'",
+        ),
         ("deadlines.toml", 'stages = ["draft"]', 'stages = ["under_review"]', "has no stage 'under_review'"),
         ("deadlines.toml", "regulator_sla = true", "regulator_sla = 1", "must be true or false"),
         ("forecast.toml", "median = 7\np80 = 10", "median = 12\np80 = 10", "median <= p80"),
@@ -90,7 +100,9 @@ def test_toml_syntax_error_names_file_and_line(rules_copy: Path) -> None:
         ("settings.toml", "[settings.due_soon_days]", "[settings.due_soon]", "unknown key 'due_soon'"),
     ],
 )
-def test_schema_error_names_file_and_line(rules_copy: Path, name: str, old: str, new: str, fragment: str) -> None:
+def test_schema_error_names_file_and_line(
+    rules_copy: Path, name: str, old: str, new: str, fragment: str
+) -> None:
     line = _edit(rules_copy, name, old, new)
     error = _error(rules_copy)
     assert error.path.name == name

@@ -39,6 +39,53 @@ class RulesError(ConfigError, ValueError):
         self.detail = detail
 
 
+class _Value:
+    """Follows one value over its lines, noting the line where each element of a top-level array starts."""
+
+    def __init__(self, path: Where, lines: dict[Where, int]) -> None:
+        self.path = path
+        self.lines = lines
+        self.depth = 0
+        self.array = False
+        self.index = -1
+        self.expecting = False
+
+    def _element(self, number: int) -> None:
+        if self.array and self.depth == 1 and self.expecting:
+            self.index += 1
+            self.lines.setdefault((*self.path, self.index), number)
+            self.expecting = False
+
+    def feed(self, text: str, number: int) -> bool:
+        """Scan one line of the value; True while the value continues on the next line."""
+        quote, i = "", 0
+        while i < len(text):
+            ch = text[i]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch == "#":
+                break
+            elif ch in "[{":
+                self._element(number)
+                if self.depth == 0:
+                    self.array = ch == "["
+                    self.expecting = True
+                self.depth += 1
+            elif ch in "]}":
+                self.depth -= 1
+            elif ch == "," and self.depth == 1:
+                self.expecting = True
+            elif not ch.isspace():
+                self._element(number)
+                if ch in "\"'":
+                    quote = ch
+            i += 1
+        return self.depth > 0
+
+
 def _split_key(dotted: str) -> tuple[str, ...]:
     parts = re.findall(_KEY, dotted)
     return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
@@ -51,8 +98,10 @@ class LineIndex:
         self._lines: dict[Where, int] = {}
         counts: dict[Where, int] = {}
         current: Where = ()
+        value: _Value | None = None  # a value spanning several lines: its lines are neither keys nor headers
         for number, raw in enumerate(text.splitlines(), start=1):
-            if raw.lstrip().startswith("#"):
+            if value is not None:
+                value = value if value.feed(raw, number) else None
                 continue
             if array := _ARRAY_HEADER.match(raw):
                 parts = _split_key(array[1])
@@ -66,7 +115,10 @@ class LineIndex:
                 current = self._resolve(_split_key(table[1]), counts)
                 self._lines.setdefault(current, number)
             elif assign := _ASSIGN.match(raw):
-                self._lines.setdefault((*current, *_split_key(assign[1])), number)
+                path = (*current, *_split_key(assign[1]))
+                self._lines.setdefault(path, number)
+                value = _Value(path, self._lines)
+                value = value if value.feed(raw[assign.end() :], number) else None
 
     @staticmethod
     def _resolve(parts: tuple[str, ...], counts: Mapping[Where, int]) -> Where:
@@ -96,7 +148,7 @@ def show(where: Where) -> str:
 
 
 class Doc:
-    """One parsed TOML file with helpers that raise `RulesError` at the offending line."""
+    """One parsed TOML file, with checks that raise `RulesError` at the offending line."""
 
     def __init__(self, path: Path, data: dict[str, Any], index: LineIndex) -> None:
         self.path = path
@@ -143,7 +195,9 @@ class Doc:
         value = self.get(table, where, key, str)
         allowed = list(choices)
         if value not in allowed:
-            self.fail((*where, key), f"{show((*where, key))} is {value!r}; expected one of {', '.join(allowed)}")
+            self.fail(
+                (*where, key), f"{show((*where, key))} is {value!r}; expected one of {', '.join(allowed)}"
+            )
         return value
 
     def strings(self, value: Any, where: Where) -> tuple[str, ...]:
@@ -152,7 +206,9 @@ class Doc:
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 at = (*where, i) if isinstance(value, list) else where
-                self.fail(at, f"{show(where)} must be a string or an array of strings, not {_type_name(item)}")
+                self.fail(
+                    at, f"{show(where)} must be a string or an array of strings, not {_type_name(item)}"
+                )
         return tuple(items)
 
     def day(self, value: Any, where: Where) -> date:
@@ -184,9 +240,13 @@ def _is(value: Any, kind: type) -> bool:
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "an array"}.get(
-        kind, kind.__name__
-    )
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "an array",
+    }.get(kind, kind.__name__)
 
 
 def _type_name(value: Any) -> str:

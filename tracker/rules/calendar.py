@@ -118,7 +118,9 @@ class WorkCalendar:
             return _Year(on, off, "partial" if override is not None else "package", None)
         if override is not None and (override.holidays or override.workdays):
             listed = len(override.holidays | override.workdays)
-            warning = f"incomplete holiday data for {year}: counted Monday–Friday apart from {listed} listed days"
+            warning = (
+                f"incomplete holiday data for {year}: counted Monday–Friday apart from {listed} listed days"
+            )
             return _Year(on, off, "partial", warning)
         return _Year(on, off, "none", f"no holiday data for {year}: counted Monday–Friday")
 
@@ -212,7 +214,9 @@ def _read_overrides(doc: Doc) -> list[YearOverride]:
             doc.fail((*at, "workdays"), f"{both[0]} is listed both as a holiday and as a workday")
         doc.opt(table, at, "note", str, "")
         out.append(
-            YearOverride(year, doc.get(table, at, "complete", bool), holidays, workdays, Source(*doc.source(table, at)))
+            YearOverride(
+                year, doc.get(table, at, "complete", bool), holidays, workdays, Source(*doc.source(table, at))
+            )
         )
     return out
 
@@ -233,6 +237,8 @@ def load_calendar(calendars_dir: Path | None = None, *, use_package: bool = True
         for override in _read_overrides(doc):
             if override.year in overrides:
                 previous = overrides[override.year][1].name
-                doc.fail(("years", str(override.year)), f"year {override.year} is already defined in {previous}")
+                doc.fail(
+                    ("years", str(override.year)), f"year {override.year} is already defined in {previous}"
+                )
             overrides[override.year] = (override, path)
     return WorkCalendar((o for o, _ in overrides.values()), use_package=use_package)

@@ -119,7 +119,9 @@ class _Estimator:
                 self.used[stage] = history
                 median, p80 = _quantile(left, 0.5), _quantile(left, 0.8)
                 return StageForecast(stage, median, p80, probability, "history", len(history), elapsed)
-            self.warnings.append(f"{name} has lasted {elapsed} working days, longer than every recorded visit")
+            self.warnings.append(
+                f"{name} has lasted {elapsed} working days, longer than every recorded visit"
+            )
         prior = self.rules.prior(self.kind, stage)
         if prior is None:
             self.warnings.append(f"no duration known for {name}: counted as 0 working days")
@@ -129,7 +131,7 @@ class _Estimator:
         return StageForecast(stage, median, p80, probability, "prior", len(history), elapsed)
 
     def basis(self) -> str:
-        prior = f"{self.rules.prior_basis}"
+        prior = self.rules.prior_basis
         if not self.used:
             return f"from {prior}"
         ids = {s.filing_id for visits in self.used.values() for s in visits}
@@ -156,8 +158,13 @@ def _route(
     if current == Stage.RETURNED and path:
         if returned_from in _SINGLE_STAGE:
             return [current, returned_from], _SINGLE_STAGE[returned_from], None
-        if rules.restart_on_resubmit or returned_from not in path:
-            return [current, *path], Stage.APPROVED, "assumes resubmission re-enters at the first review"
+        if rules.restart_on_resubmit:
+            return [current, *path], Stage.APPROVED, None
+        if returned_from not in path:
+            caveat = (
+                "the stage that returned the filing is not recorded: assumes it re-enters at the first review"
+            )
+            return [current, *path], Stage.APPROVED, caveat
         return [current, *path[path.index(returned_from) :]], Stage.APPROVED, None
     return [], None, None
 
@@ -185,10 +192,12 @@ def forecast(
         return Forecast(kind, current_stage, None, None, None, None, None, "", (), per_return, done)
     warnings: list[str] = [caveat] if caveat else []
     elapsed = calendar.workdays_between(entered_current_at, today) if current_stage != Stage.DRAFT else None
+    # the stage a filing is in, or re-enters after a return, is certain; a later 线下核查 is only sampled
+    certain = 2 if current_stage == Stage.RETURNED else 1
     per_stage: list[StageForecast] = []
     for i, stage in enumerate(stages):
         probability = 1.0
-        if stage == _SAMPLED and i > 0:
+        if stage == _SAMPLED and i >= certain:
             probability = rules.offline_check_rate if offline_check is None else float(offline_check)
             if probability == 0:
                 continue

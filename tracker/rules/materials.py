@@ -21,6 +21,7 @@ def required_materials(
     submit_date: date,
 ) -> list[MaterialItem]:
     """The checklist for a filing with these facts, submitted on `submit_date`, in rules-file order."""
+
     def applies(item: MaterialItem) -> bool:
         return not item.when or any(
             c.holds(
@@ -34,6 +35,7 @@ def required_materials(
         )
 
     return [item for item in rules.materials if applies(item)]
+
 
 def missing(required: Iterable[MaterialItem], provided_keys: set[str]) -> tuple[str, ...]:
     """Bilingual labels, "zh (en)", of the mandatory items whose key is not among `provided_keys`."""

@@ -12,6 +12,7 @@ from states import AlgorithmType, Kind, Role, Stage
 
 ReentryPolicy = Literal["returned_from", "initial_review"]
 
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a rule comes from: a reliability tag and a citation."""

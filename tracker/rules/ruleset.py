@@ -109,24 +109,28 @@ def _enums(doc: Doc, enum: type[E], value: Any, where: Where, what: str) -> froz
     return frozenset(_enum(doc, enum, name, where, what) for name in names)
 
 
-def _settings(doc: Doc) -> tuple[dict[str, object], dict[str, Source]]:
+def _settings(doc: Doc) -> tuple[dict[str, Any], dict[str, Source]]:
     where: Where = ("settings",)
     table = doc.table(doc.data["settings"], where, required=_SETTINGS)
     checks: dict[str, tuple[type, Callable[[Any], str | None]]] = {
         "resubmit_reenters": (
             str,
-            lambda v: None if v in ("returned_from", "initial_review") else "must be returned_from or initial_review",
+            lambda v: (
+                None
+                if v in ("returned_from", "initial_review")
+                else "must be returned_from or initial_review"
+            ),
         ),
         "due_soon_days": (int, lambda v: None if v >= 0 else "must not be negative"),
         "offline_check_rate": (float, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
         "history_min_samples": (int, lambda v: None if v >= 1 else "must be at least 1"),
     }
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     sources: dict[str, Source] = {}
     for name, (kind, check) in checks.items():
         at = (*where, name)
         entry = doc.table(table[name], at, required=("value", "source", "cite"))
-        value = doc.get(entry, at, "value", kind)
+        value: Any = doc.get(entry, at, "value", kind)
         problem = check(value)
         if problem:
             doc.fail((*at, "value"), f"{show((*at, 'value'))} is {value!r}; it {problem}")
@@ -136,7 +140,9 @@ def _settings(doc: Doc) -> tuple[dict[str, object], dict[str, Source]]:
 
 
 def _condition(doc: Doc, value: Any, where: Where) -> Condition:
-    table = doc.table(value, where, optional=("kind", "role", "algorithm_type", "third_party", "from", "before"))
+    table = doc.table(
+        value, where, optional=("kind", "role", "algorithm_type", "third_party", "from", "before")
+    )
     if not table:
         doc.fail(where, f"{show(where)} is empty; leave `when` out for an item that always applies")
     return Condition(
@@ -162,7 +168,10 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
     for i, raw in enumerate(items):
         at: Where = ("materials", i)
         table = doc.table(
-            raw, at, required=("key", "zh", "en", "source", "cite"), optional=("mandatory", "when", "note", "check")
+            raw,
+            at,
+            required=("key", "zh", "en", "source", "cite"),
+            optional=("mandatory", "when", "note", "check"),
         )
         key = doc.get(table, at, "key", str)
         if not _ITEM_KEY.match(key):
@@ -174,13 +183,18 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
         conditions: list[Condition] = []
         if isinstance(when, list):
             if not when:
-                doc.fail((*at, "when"), f"{key}: `when` is an empty array; leave it out for an item that always applies")
+                doc.fail(
+                    (*at, "when"),
+                    f"{key}: `when` is an empty array; leave it out for an item that always applies",
+                )
             conditions = [_condition(doc, c, (*at, "when", j)) for j, c in enumerate(when)]
         elif when is not None:
             conditions = [_condition(doc, when, (*at, "when"))]
         check = doc.opt(table, at, "check", str, "")
         if check and check not in ("algo_filing_number", "genai_filing_number"):
-            doc.fail((*at, "check"), f"{key}: check {check!r} must be algo_filing_number or genai_filing_number")
+            doc.fail(
+                (*at, "check"), f"{key}: check {check!r} must be algo_filing_number or genai_filing_number"
+            )
         out.append(
             MaterialItem(
                 key=key,
@@ -201,7 +215,10 @@ def _stages_for(doc: Doc, kinds: Iterable[Kind], value: Any, where: Where) -> tu
     for kind in kinds:
         for stage in stages:
             if stage not in stages_of(kind):
-                doc.fail(where, f"{show(where)}: {_article(kind.value)} {kind.value} filing has no stage {stage.value!r}")
+                doc.fail(
+                    where,
+                    f"{show(where)}: {_article(kind.value)} {kind.value} filing has no stage {stage.value!r}",
+                )
     return stages
 
 
@@ -219,7 +236,17 @@ def _deadlines(doc: Doc) -> tuple[DeadlineRule, ...]:
         table = doc.table(
             raw,
             at,
-            required=("id", "zh", "en", "working_days", "trigger", "kinds", "stages", "regulator_sla", "basis")
+            required=(
+                "id",
+                "zh",
+                "en",
+                "working_days",
+                "trigger",
+                "kinds",
+                "stages",
+                "regulator_sla",
+                "basis",
+            )
             + ("source", "cite"),
             optional=("public_opinion_only",),
         )
@@ -232,7 +259,9 @@ def _deadlines(doc: Doc) -> tuple[DeadlineRule, ...]:
         triggers = doc.strings(table["trigger"], (*at, "trigger"))
         for name in triggers:
             if name not in TRIGGERS:
-                doc.fail((*at, "trigger"), f"{ident}: unknown trigger {name!r} (allowed: {', '.join(TRIGGERS)})")
+                doc.fail(
+                    (*at, "trigger"), f"{ident}: unknown trigger {name!r} (allowed: {', '.join(TRIGGERS)})"
+                )
         kinds = _enums(doc, Kind, table["kinds"], (*at, "kinds"), "kind")
         out.append(
             DeadlineRule(
@@ -276,7 +305,9 @@ def _forecast(doc: Doc) -> tuple[dict[Kind, tuple[Stage, ...]], dict[tuple[Kind,
         median = doc.get(entry, at, "median", float)
         p80 = doc.get(entry, at, "p80", float)
         if not 0 < median <= p80:
-            doc.fail((*at, "median"), f"{kind.value}/{stage.value}: need 0 < median <= p80, got {median} and {p80}")
+            doc.fail(
+                (*at, "median"), f"{kind.value}/{stage.value}: need 0 < median <= p80, got {median} and {p80}"
+            )
         if (kind, stage) in priors:
             doc.fail(at, f"a prior for {kind.value}/{stage.value} is defined twice")
         priors[(kind, stage)] = Prior(kind, stage, float(median), float(p80), Source(*doc.source(entry, at)))
