@@ -65,6 +65,19 @@ class EventRequest:
     reopen: tuple[str, ...] = ()
 
 
+def _upstream_number(raw: str | None) -> str | None:
+    """Validate the algorithm filing number of an upstream model (its type may differ from ours)."""
+    if not raw or not raw.strip():
+        return None
+    number = states.normalise_filing_number(raw)
+    if not states.ALGO_FILING_NO.match(number):
+        raise UsageError(
+            f"upstream filing number {raw!r} is not an algorithm filing number",
+            hint="expected 网信算备 + 21 digits + 号, e.g. 网信算备110108823483901230031号",
+        )
+    return number
+
+
 def as_event(value: Event | str) -> Event:
     """Accept an Event or its English or Chinese name."""
     if isinstance(value, Event):
@@ -159,12 +172,7 @@ class FilingService:
             algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
         else:
             algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
-        upstream_number = None
-        if draft.upstream_filing_number:
-            upstream_number = states.normalise_filing_number(draft.upstream_filing_number)
-            problem = states.check_filing_number(Kind.ALGORITHM, upstream_number, None)
-            if problem:
-                raise UsageError(f"upstream filing number: {problem}")
+        upstream_number = _upstream_number(draft.upstream_filing_number)
         now = repo.to_db(self.clock())
         with self.store.unit() as session:
             org = repo.find_organisation(session, draft.organisation)
@@ -217,12 +225,8 @@ class FilingService:
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
         if "title" in values and not str(values["title"] or "").strip():
             raise UsageError("a filing needs a title")
-        if values.get("upstream_filing_number"):
-            number = states.normalise_filing_number(str(values["upstream_filing_number"]))
-            problem = states.check_filing_number(Kind.ALGORITHM, number, None)
-            if problem:
-                raise UsageError(f"upstream filing number: {problem}")
-            values["upstream_filing_number"] = number
+        if "upstream_filing_number" in values:
+            values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
         with self.store.unit() as session:
             row, org_name = repo.find_filing(session, ref)
             assert row.id is not None
