@@ -95,10 +95,19 @@ def parse_line(number: int, text: str) -> EventRequest:
     for required in ("ref", "event"):
         if not data.get(required):
             raise UsageError(f"missing {required!r}")
+    if isinstance(data["ref"], bool) or not isinstance(data["ref"], str | int):
+        raise UsageError("ref must be a reference such as ALG-0001 or a numeric id")
+    for name in ("event", "note", "reason", "filing_number", "at", "by"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise UsageError(f"{name} must be a string")
     if_version = data.get("if_version")
-    if if_version is not None and not isinstance(if_version, int):
+    if if_version is not None and (isinstance(if_version, bool) or not isinstance(if_version, int)):
         raise UsageError("if_version must be an integer")
-    reopen = data.get("reopen") or ()
+    reopen = data.get("reopen") or []
+    if isinstance(reopen, str):
+        reopen = [reopen]
+    if not isinstance(reopen, list) or not all(isinstance(key, str) for key in reopen):
+        raise UsageError("reopen must be a material key or a list of them")
     return EventRequest(
         ref=str(data["ref"]),
         event=str(data["event"]),
@@ -109,11 +118,13 @@ def parse_line(number: int, text: str) -> EventRequest:
         actor=data.get("by"),
         source="import",
         if_version=if_version,
-        reopen=tuple(reopen) if isinstance(reopen, list) else (str(reopen),),
+        reopen=tuple(reopen),
     )
 
 
-def apply_lines(service: FilingService, source: Iterable[str], *, all_or_nothing: bool = False) -> ApplyReport:
+def apply_lines(
+    service: FilingService, source: Iterable[str], *, all_or_nothing: bool = False
+) -> ApplyReport:
     """Apply every non-blank line; each in its own transaction, or all in one with `all_or_nothing`."""
     report = ApplyReport(all_or_nothing=all_or_nothing)
     parsed: list[tuple[int, EventRequest]] = []
@@ -141,7 +152,9 @@ def apply_lines(service: FilingService, source: Iterable[str], *, all_or_nothing
     return report
 
 
-def _apply_atomically(service: FilingService, parsed: list[tuple[int, EventRequest]], report: ApplyReport) -> None:
+def _apply_atomically(
+    service: FilingService, parsed: list[tuple[int, EventRequest]], report: ApplyReport
+) -> None:
     if report.failed:  # a line that does not even parse spoils the batch before anything is written
         report.lines.extend(LineResult(n, False, skipped=True) for n, _ in parsed)
         return
@@ -161,8 +174,21 @@ def _apply_atomically(service: FilingService, parsed: list[tuple[int, EventReque
 
 
 def _success(number: int, result: Any) -> LineResult:
-    return LineResult(number, True, ref=result.filing.ref, event=result.transition.event.value, stage=result.filing.stage.value)
+    return LineResult(
+        number,
+        True,
+        ref=result.filing.ref,
+        event=result.transition.event.value,
+        stage=result.filing.stage.value,
+    )
 
 
 def _failure(number: int, request: EventRequest, exc: TrackerError) -> LineResult:
-    return LineResult(number, False, ref=str(request.ref), event=str(request.event), error=str(exc), exit_code=int(exc.exit_code))
+    return LineResult(
+        number,
+        False,
+        ref=str(request.ref),
+        event=str(request.event),
+        error=str(exc),
+        exit_code=int(exc.exit_code),
+    )

@@ -7,11 +7,12 @@ Textual and Twilio are imported only by the commands that need them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -51,11 +52,22 @@ def json_option(func: F) -> F:
 pass_cli = click.make_pass_decorator(CliContext)
 
 
+class _ReaderGone(Exception):
+    """Standard output was closed by its reader (`beian list | head`)."""
+
+
 class BeianGroup(click.Group):
     """Lists commands in the order they are defined, not alphabetically."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # click turns a broken pipe into exit 1, which our exit codes reserve for a refused event
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ReaderGone() from None
 
 
 @click.group(cls=BeianGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,8 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail("aborted", ExitCode.USAGE)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+    except (BrokenPipeError, _ReaderGone):
+        _reader_gone()
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -99,7 +111,19 @@ def main(argv: list[str] | None = None) -> None:
 
         err = translate(exc)
         _fail(str(err), exit_code_for(err))
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_gone()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _reader_gone() -> NoReturn:
+    """The reader stopped reading: not an error. Send what is left to /dev/null so the final flush cannot fail."""
+    # no real file descriptor when the output is captured in-process
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 def _fail(message: str, code: ExitCode) -> None:
