@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import DateTime, bindparam, text
@@ -177,26 +176,7 @@ def test_migrated_schema_matches_the_tables(empty_url: str) -> None:
             differences = compare_metadata(context, SQLModel.metadata)
     finally:
         store.dispose()
-    assert [d for d in differences if not _unbounded_text(d)] == []
-
-
-def _unbounded_text(diff: Any) -> bool:
-    """A model `str` without max_length vs a TEXT column: the same thing, so not a difference.
-
-    SQLModel maps such a field to AutoString with no length (VARCHAR), while the migrations say TEXT. Unbounded
-    VARCHAR and TEXT store the same values on PostgreSQL, and both have TEXT affinity on SQLite. Declaring those
-    fields with `sa_type=Text` in `tracker/store/tables.py` would make this filter unnecessary.
-    """
-    from sqlalchemy import String, Text
-
-    ops = diff if isinstance(diff, list) else [diff]
-    for op in ops:
-        if op[0] != "modify_type" or not isinstance(op[5], Text):
-            return False
-        model = getattr(op[6], "impl", op[6])  # AutoString is a TypeDecorator over String
-        if not isinstance(model, String) or isinstance(model, Text) or model.length is not None:
-            return False
-    return True
+    assert differences == []
 
 
 def test_a_command_on_an_old_database_asks_for_init(

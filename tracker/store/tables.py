@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -55,7 +55,7 @@ class FilingRow(SQLModel, table=True):
     launch_date: date | None = None
     change_date: date | None = None
     termination_date: date | None = None
-    description: str | None = None
+    description: str | None = Field(default=None, sa_type=Text)
     created_at: datetime
     updated_at: datetime
     stage_entered_at: datetime
@@ -76,8 +76,8 @@ class TransitionRow(SQLModel, table=True):
     recorded_at: datetime
     actor: str | None = Field(default=None, max_length=120)
     source: str = Field(max_length=16)
-    note: str | None = None
-    reason: str | None = None
+    note: str | None = Field(default=None, sa_type=Text)
+    reason: str | None = Field(default=None, sa_type=Text)
     filing_number: str | None = Field(default=None, max_length=64)
 
 
@@ -100,8 +100,8 @@ class MaterialRow(SQLModel, table=True):
     filing_id: int = Field(foreign_key="filing.id", index=True)
     key: str = Field(max_length=80)
     provided: bool = False
-    path: str | None = None
-    note: str | None = None
+    path: str | None = Field(default=None, sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
     checked_by: str | None = Field(default=None, max_length=120)
     checked_at: datetime | None = None
     reopened: int = 0
@@ -138,7 +138,7 @@ class OutboxRow(SQLModel, table=True):
     channel: str = Field(default="sms", max_length=12)
     phone: str = Field(max_length=20)
     event: str = Field(max_length=32)
-    body: str
+    body: str = Field(sa_type=Text)
     segments: int = 1
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
@@ -148,7 +148,7 @@ class OutboxRow(SQLModel, table=True):
     sid: str | None = Field(default=None, max_length=64)
     delivery_status: str | None = Field(default=None, max_length=24)
     error_code: int | None = None
-    error_message: str | None = None
+    error_message: str | None = Field(default=None, sa_type=Text)
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None = None
