@@ -174,3 +174,99 @@ class Notification:
     delivery_status: str | None = None
     error_code: int | None = None
     error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialStatus:
+    """One item of a filing's materials checklist: what it is, and whether it is provided."""
+
+    key: str
+    zh: str
+    en: str
+    mandatory: bool
+    provided: bool
+    path: str | None = None
+    note: str | None = None
+    checked_by: str | None = None
+    checked_at: datetime | None = None
+    """When the item was last ticked or unticked."""
+    reopened: int = 0
+    """How many times a return for revision asked for this item again."""
+    check: str | None = None
+    """The item's value must be a filing number of this format (algo_filing_number, genai_filing_number)."""
+    hint: str | None = None
+    source: str = ""
+    """Where the requirement comes from: "[tag] citation"."""
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, "zh (en)"."""
+        return f"{self.zh} ({self.en})"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    """One statutory period running for a filing, counted in working days."""
+
+    filing_id: int
+    ref: str
+    id: str
+    """The rule's id: D1 launch, D2 change, D3 termination, D4 the regulator's decision."""
+    zh: str
+    en: str
+    trigger: str
+    """Which date started it: launch_date, change_date, termination_date, materials_complete_date, submitted."""
+    trigger_date: date
+    due_date: date
+    working_days: int
+    working_days_left: int
+    """Working days after today up to the due date; negative once overdue."""
+    overdue: bool
+    due_soon: bool
+    regulator_sla: bool
+    """The period binds the regulator (an overrun is the regulator's, not the filer's)."""
+    basis: str
+    warnings: tuple[str, ...] = ()
+    """Doubts about the calendar used, e.g. a year without holiday data counted Monday–Friday."""
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, "zh (en)"."""
+        return f"{self.zh} ({self.en})"
+
+
+@dataclass(frozen=True, slots=True)
+class StageEstimate:
+    """Working days a filing is expected to spend (still) in one stage."""
+
+    stage: Stage
+    median_days: float
+    p80_days: float
+    probability: float
+    """1.0, or the chance that a sampled stage (线下核查) happens at all."""
+    basis: Literal["history", "prior"]
+    samples: int
+    """Recorded visits of this stage in this database."""
+    elapsed_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastView:
+    """When a filing is expected to leave review: a median and an 80th-percentile date, with the basis."""
+
+    filing_id: int
+    ref: str
+    kind: Kind
+    stage: Stage
+    target: Stage | None
+    """The stage the forecast ends in (approved, or cancelled for a cancellation); None when nothing is ahead."""
+    median_date: date | None
+    p80_date: date | None
+    median_days: float | None
+    p80_days: float | None
+    basis: str
+    rules_version: str
+    stages: tuple[StageEstimate, ...] = ()
+    per_return: StageEstimate | None = None
+    """What each further return for revision would add."""
+    warnings: tuple[str, ...] = ()

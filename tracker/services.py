@@ -390,9 +390,9 @@ class FilingService:
         )
         session.add(transition)
         session.flush()
+        session.refresh(row)
         queued = self._after_transition(session, row, org_name, transition, request.reopen)
         repo.bump_revision(session)
-        session.refresh(row)
         return AdvanceResult(repo.filing_from_row(row, org_name), repo.transition_from_row(transition), (), queued)
 
     def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
@@ -424,30 +424,27 @@ class FilingService:
             algorithm_type=states.AlgorithmType(row.algorithm_type) if row.algorithm_type else None,
             entity_approved=repo.entity_approved(session, row.organisation_id) if needs_entity else False,
         )
-        if needs_materials or event is Event.RESUBMIT or explain_all:
-            context = self._rules_context(session, row, context, needs_materials)
-        return context
+        if needs_materials:
+            from tracker.rules.service import beijing_date, guard_facts
 
-    def _rules_context(self, session: Any, row: FilingRow, context: GuardContext, materials: bool) -> GuardContext:
-        """The regulatory-rules layer adds missing materials and the resubmit setting."""
-        try:
-            from tracker.rules.service import guard_facts
-        except ImportError:  # the rules layer is optional at this revision
-            return context
-        return guard_facts(session, row, context, settings=self.settings, materials=materials)
+            context = guard_facts(
+                session, row, context, settings=self.settings, materials=True, on=beijing_date(self.clock())
+            )
+        return context
 
     def _after_transition(
         self, session: Any, row: FilingRow, org_name: str, transition: TransitionRow, reopen: tuple[str, ...]
     ) -> int:
-        """Work that must commit with the transition: reopened materials and outbox rows. Returns outbox rows added."""
+        """Work that commits with the transition: reopened materials and outbox rows. Returns outbox rows added.
+
+        `row` already holds the filing as the transition left it (stage, filing number).
+        """
         if reopen:
             from tracker.rules.service import reopen_materials
 
-            reopen_materials(session, row, reopen, now=transition.recorded_at)
-        try:
-            from tracker.notify.outbox import NOTIFIABLE_EVENTS, enqueue_for_transition
-        except ImportError:
-            return 0
+            reopen_materials(session, row, reopen, now=transition.recorded_at, settings=self.settings)
+        from tracker.notify.outbox import NOTIFIABLE_EVENTS, enqueue_for_transition
+
         if transition.event not in NOTIFIABLE_EVENTS:
             return 0
         return enqueue_for_transition(
@@ -464,13 +461,9 @@ class FilingService:
         if not filing.filing_number:
             return []
         warnings = list(states.filing_number_warnings(filing.filing_number, effective.year))
-        try:
-            from tracker.identity import region_warning
+        from tracker.identity import region_warning
 
-            org = self.organisation(filing.organisation_id)
-            problem = region_warning(filing.filing_number, org.region)
-            if problem:
-                warnings.append(problem)
-        except ImportError:
-            pass
+        problem = region_warning(filing.filing_number, self.organisation(filing.organisation_id).region)
+        if problem:
+            warnings.append(problem)
         return warnings

@@ -1,0 +1,202 @@
+"""Rules facts about one stored filing, used inside a caller's transaction: its checklist, what a submit
+lacks (`guard_facts`), items a return reopens (`reopen_materials`), and conversions to domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+import states
+from states import AlgorithmType, Event, GuardContext, Kind, Role, Stage
+from tracker.config import Settings
+from tracker.domain import DeadlineView, MaterialStatus, StageEstimate
+from tracker.errors import UsageError
+from tracker.rules import _queries as q
+from tracker.rules.deadlines import Deadline
+from tracker.rules.forecast import StageForecast
+from tracker.rules.materials import find_material, required_materials
+from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.ruleset import load_rules
+from tracker.store import repo
+from tracker.store.tables import FilingRow, MaterialRow
+
+_RULES: dict[tuple[str, tuple[tuple[str, int, int], ...]], RuleSet] = {}
+OPEN_STAGES = (Stage.DRAFT, Stage.RETURNED)  # stages whose next step is a (re)submission
+
+
+def rules_for(rules_dir: Path | None) -> RuleSet:
+    """The rules in `rules_dir` (default: the shipped ones), read once per process and again after an edit."""
+    from tracker.locations import data_dir
+
+    folder = rules_dir if rules_dir is not None else data_dir() / "rules"
+    try:
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.toml")))
+    except OSError:
+        stamp = ()
+    key = (str(folder), stamp)
+    found = _RULES.get(key)
+    if found is None:
+        found = load_rules(folder)
+        if len(_RULES) > 8:  # edited rules leave stale entries behind; keep the cache small
+            _RULES.clear()
+        _RULES[key] = found
+    return found
+
+
+def checklist(rules: RuleSet, filing: Any, on: date) -> list[MaterialItem]:
+    """The items a filing (a row or a plain row) needs if submitted `on`, in rules order."""
+    return required_materials(
+        rules,
+        kind=Kind(filing.kind),
+        role=Role(filing.role) if filing.role else None,
+        algorithm_type=AlgorithmType(filing.algorithm_type) if filing.algorithm_type else None,
+        uses_third_party_model=bool(filing.upstream_model or filing.upstream_filing_number),
+        submit_date=on,
+    )
+
+
+def short_label(item: MaterialItem) -> str:
+    """`《算法安全自评估报告》 (algorithm security self-assessment report) [algo.self_assessment]`."""
+    return f"{item.zh.split('（')[0]} ({item.en.split(' (')[0]}) [{item.key}]"
+
+
+def _today(on: date | None) -> date:
+    return on if on is not None else q.beijing_date(repo.now_utc())
+
+
+def guard_facts(
+    session: Session,
+    row: FilingRow,
+    context: GuardContext,
+    *,
+    settings: Settings | None = None,
+    materials: bool = True,
+    on: date | None = None,
+) -> GuardContext:
+    """Add the rules' facts to a guard context: the resubmit policy, and missing mandatory materials.
+
+    Materials are looked up (one query) only when asked and only where a (re)submit leaves the stage;
+    `on` is the submission day (default today in Beijing), which decides date-bound items such as G6.
+    """
+    rules = rules_for(settings.rules_dir if settings else None)
+    context = replace(context, restart_on_resubmit=rules.restart_on_resubmit)
+    if not materials or context.stage not in OPEN_STAGES or row.id is None:
+        return context
+    mandatory = [item for item in checklist(rules, row, _today(on)) if item.mandatory]
+    if not mandatory:
+        return context
+    provided = q.provided_keys(session, row.id)
+    missing = tuple(short_label(item) for item in mandatory if item.key not in provided)
+    return replace(context, missing_materials=missing)
+
+
+def resolve_item(rules: RuleSet, items: Sequence[MaterialItem], name: str, ref: str) -> MaterialItem:
+    """The checklist item named by key, Chinese or English label; a usage error if it is not on `items`."""
+    try:
+        item = find_material(rules, name)
+    except KeyError:
+        raise UsageError(f"no material {name!r}", hint=f"`beian materials {ref}` lists the items") from None
+    if all(i.key != item.key for i in items):
+        raise UsageError(
+            f"{item.key} ({item.zh.split('（')[0]}) is not on the checklist of {ref}",
+            hint=f"`beian materials {ref}` lists its items",
+        )
+    return item
+
+
+def reopen_materials(
+    session: Session,
+    row: FilingRow,
+    keys: Sequence[str],
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> int:
+    """Open the named items again after a return for revision (provided=False, reopened+1); returns how many."""
+    assert row.id is not None
+    if q.last_event(session, row.id) != Event.RETURN_FOR_REVISION.value:
+        raise UsageError("--reopen names materials to fix, so it goes with return_for_revision only")
+    rules = rules_for(settings.rules_dir if settings else None)
+    items = checklist(rules, row, q.beijing_date(now))
+    stored = q.material_rows(session, row.id)
+    chosen = list(dict.fromkeys(resolve_item(rules, items, name, row.ref).key for name in keys))
+    for key in chosen:
+        material = stored.get(key) or MaterialRow(filing_id=row.id, key=key)
+        material.provided = False
+        material.reopened += 1
+        session.add(material)
+    session.flush()
+    return len(chosen)
+
+
+def material_status(item: MaterialItem, row: MaterialRow | None) -> MaterialStatus:
+    """The domain view of one checklist item and its stored row (if any)."""
+    return MaterialStatus(
+        key=item.key,
+        zh=item.zh,
+        en=item.en,
+        mandatory=item.mandatory,
+        provided=bool(row and row.provided),
+        path=row.path if row else None,
+        note=row.note if row else None,
+        checked_by=row.checked_by if row else None,
+        checked_at=repo.to_utc(row.checked_at) if row else None,
+        reopened=row.reopened if row else 0,
+        check=item.check,
+        hint=item.note,
+        source=str(item.source),
+    )
+
+
+def check_number(item: MaterialItem, value: str | None) -> str:
+    """The normalised filing number for an item with a `check`; a usage error naming the format otherwise."""
+    number = states.normalise_filing_number(value or "")
+    if item.check == "algo_filing_number":
+        # the upstream model's type digits may differ from ours, so only the format is checked
+        if states.ALGO_FILING_NO.match(number):
+            return number
+        problem = states.check_filing_number(Kind.ALGORITHM, number, None)
+    else:
+        problem = states.check_filing_number(Kind.GENAI_FILING, number, None)
+        if problem is None:
+            return number
+    if not number:
+        problem = f"{item.key} needs the number itself: give it with --note"
+    raise UsageError(problem or f"{number!r} is not a valid number for {item.key}")
+
+
+def to_view(filing_id: int, ref: str, d: Deadline) -> DeadlineView:
+    """A computed deadline as the domain object the CLI and dashboard show."""
+    return DeadlineView(
+        filing_id=filing_id,
+        ref=ref,
+        id=d.id,
+        zh=d.zh,
+        en=d.en,
+        trigger=d.trigger,
+        trigger_date=d.trigger_date,
+        due_date=d.due_date,
+        working_days=d.working_days,
+        working_days_left=d.working_days_left,
+        overdue=d.overdue,
+        due_soon=d.due_soon,
+        regulator_sla=d.regulator_sla,
+        basis=d.basis,
+        warnings=d.warnings,
+    )
+
+
+def estimate(s: StageForecast) -> StageEstimate:
+    return StageEstimate(
+        s.stage, s.median_days, s.p80_days, s.probability, s.basis, s.samples, s.elapsed_days
+    )
+
+
+def urgency(d: DeadlineView) -> tuple[int, bool, date, str]:
+    """Sort key: fewest working days left first (overdue first), the filer's duties before the regulator's."""
+    return (d.working_days_left, d.regulator_sla, d.due_date, d.ref)
