@@ -12,15 +12,19 @@ from tracker.cli import CliContext, pass_cli
 
 @click.command()
 @click.option("--demo", is_flag=True, help="Open a separate demo database, seeded with realistic filings.")
-@click.option("--serve", is_flag=True, help="Serve the dashboard in a web browser on localhost (textual-serve).")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port for --serve.")
+@click.option(
+    "--serve", is_flag=True, help="Serve the dashboard in a web browser on localhost (textual-serve)."
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port for --serve."
+)
 @pass_cli
 def dashboard(obj: CliContext, demo: bool = False, serve: bool = False, port: int = 8000) -> None:
     """Open the dashboard: every filing, drill into one, act on it."""
     if serve:
         from tui.serve import serve_dashboard
 
-        serve_dashboard(db=obj.db, demo=demo, port=port)
+        serve_dashboard(db=obj.db, demo=demo, port=port)  # each browser tab runs `beian dashboard`
         return
     if demo:
         from tracker.factory import open_demo_service
@@ -30,4 +34,4 @@ def dashboard(obj: CliContext, demo: bool = False, serve: bool = False, port: in
         service = obj.service()
     from tui.app import run_dashboard  # deferred: Textual is heavy; `beian --help` must not import it
 
-    run_dashboard(service)
+    run_dashboard(service, obj.settings)

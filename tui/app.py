@@ -1,0 +1,180 @@
+"""The dashboard app: a thin shell holding the service, the display preferences and the change poller.
+
+Screens hold the behaviour. The app polls `service.revision()` in a thread worker every
+`settings.poll_seconds` and publishes `store_changed` when it moves, so a write made in another
+terminal or by a colleague on the same database shows up without a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.worker import Worker
+
+from states import Lang
+from tracker.config import Settings, save_setting
+from tracker.errors import TrackerError
+from tracker.services import FilingService
+from tui.display import LANGUAGE_NAMES, LANGUAGES
+from tui.messages import RefreshFailed, StoreChanged
+
+SAVE_DELAY = 0.5
+"""Seconds a preference must stay unchanged before it is written to the settings file."""
+
+
+class TrackerApp(App[None]):
+    """Every filing at a glance; drill into one and act on it."""
+
+    CSS_PATH = "tracker.tcss"
+    TITLE = "备案 beian"
+    SUB_TITLE = "CAC algorithm filings"
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("l", "cycle_language", "中/En"),
+        Binding("ctrl+t", "change_theme", "Theme", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    language: reactive[Lang] = reactive[Lang]("both", init=False)
+    """How stage, event and kind names are shown: 中文, English or both."""
+
+    def __init__(self, service: FilingService, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings or service.settings
+        self.revision: int | None = None
+        """The latest revision the poller saw."""
+        self.store_changed: Signal[int] = Signal(self, "store-changed")
+        """Published with the new revision whenever the database changed."""
+        self._poller: Worker[None] | None = None
+        self._failing = False
+        self._unsaved: dict[str, str] = {}
+        self._save_timer: Timer | None = None
+        self._settings_lock = threading.Lock()
+        self.set_reactive(TrackerApp.language, self.settings.language)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    def on_mount(self) -> None:
+        """Open the dashboard and start watching the database."""
+        from tui.screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_interval(self.settings.poll_seconds, self._poll)
+        self._poll()
+
+    def on_unmount(self) -> None:
+        """Save a preference changed just before quitting."""
+        if self._unsaved:
+            with self._settings_lock:
+                for name, value in self._unsaved.items():
+                    with contextlib.suppress(TrackerError, OSError):  # quitting: no screen left to say so
+                        save_setting(name, value)
+            self._unsaved = {}
+
+    # -- live refresh -----------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        # a locked database can hold a poll for the lock timeout: never stack a second one behind it
+        if self._poller is None or self._poller.is_finished:
+            self._poller = self._check_revision()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def _check_revision(self) -> None:
+        """Read the revision counter; post what changed or why it could not be read."""
+        try:
+            revision = self.service.revision()
+        except TrackerError as exc:
+            self.post_message(RefreshFailed(str(exc)))
+            return
+        self.post_message(StoreChanged(revision))
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        recovered = self._failing
+        if recovered:
+            self._failing = False
+            self.notify("Connected to the database again.", title="Refresh resumed 已恢复")
+        if message.revision != self.revision or recovered:
+            self.revision = message.revision
+            self.store_changed.publish(message.revision)
+
+    @on(RefreshFailed)
+    def _refresh_failed(self, message: RefreshFailed) -> None:
+        # one notice per outage, not one per poll; the poller keeps trying
+        if not self._failing:
+            self._failing = True
+            self.notify(
+                f"{message.error}. Retrying…",
+                title="Refresh failed 刷新失败",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+
+    # -- preferences ------------------------------------------------------------------------------
+
+    def action_cycle_language(self) -> None:
+        """Switch between 中文 + English, 中文 and English."""
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
+
+    def action_set_language(self, language: str) -> None:
+        """Show names in one language, or both."""
+        if language in LANGUAGES:
+            self.language = language
+
+    def watch_language(self, language: Lang) -> None:
+        """Remember the choice and tell the user."""
+        self.notify(LANGUAGE_NAMES[language], title="Language 语言", timeout=2)
+        self._save_setting("language", language)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self._save_setting("theme", theme.name)
+
+    @work(thread=True, exit_on_error=False, group="settings")
+    def _save_setting(self, name: str, value: str) -> None:
+        """Persist one preference in the settings file."""
+        try:
+            save_setting(name, value)
+        except (TrackerError, OSError) as exc:
+            self.call_from_thread(
+                self.notify, f"Could not save the {name} setting: {exc}", severity="warning"
+            )
+
+    # -- help and commands ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key binding."""
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands, then every action of the dashboard."""
+        from tui.commands import dashboard_commands
+
+        yield from super().get_system_commands(screen)
+        yield from dashboard_commands(self, screen)
+
+
+def make_app(service: FilingService, settings: Settings | None = None) -> TrackerApp:
+    """Build the dashboard on a service (the CLI, tests, snapshots and the benchmark all call this)."""
+    return TrackerApp(service, settings)
+
+
+def run_dashboard(service: FilingService, settings: Settings | None = None) -> None:
+    """Run the dashboard in this terminal until the user quits."""
+    make_app(service, settings).run()

@@ -1,0 +1,60 @@
+"""Command palette entries: every key binding of the current screen, plus sorts, stage filters and languages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from states import Stage
+from tui.display import LANGUAGE_NAMES, LANGUAGES, stage_label
+
+if TYPE_CHECKING:
+    from tui.app import TrackerApp
+
+_SKIP = {"help", "quit", "change_theme", "command_palette"}  # Textual lists its own versions of these
+
+
+def dashboard_commands(app: TrackerApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
+    """The commands available on `screen`."""
+    from tui.screens.dashboard import SORTABLE, DashboardScreen
+
+    seen: set[str] = set()
+    for owner, bindings in ((screen, screen.BINDINGS), (app, app.BINDINGS)):
+        for binding in Binding.make_bindings(bindings):
+            if binding.action in seen or binding.action in _SKIP or not binding.description:
+                continue
+            seen.add(binding.action)
+            key = app.get_key_display(binding)
+            yield SystemCommand(binding.description, f"key: {key}", partial(owner.run_action, binding.action))
+    yield SystemCommand("Help", "List every key binding (? or F1)", app.action_help)
+    for lang in LANGUAGES:
+        yield SystemCommand(
+            f"Language: {LANGUAGE_NAMES[lang]}",
+            "Show names in this language; remembered",
+            partial(app.action_set_language, lang),
+        )
+    if isinstance(screen, DashboardScreen):
+        for column in SORTABLE:
+            for descending in (False, True):
+                title = f"Sort by {column.en.lower()} {'descending' if descending else 'ascending'}"
+                yield SystemCommand(
+                    title,
+                    f"按{column.zh}排序",
+                    partial(screen.sort_by, column, descending=descending),
+                    discover=False,
+                )
+        yield SystemCommand(
+            "Show all stages", "Clear the stage filter", partial(screen.filter_by_stage, None), discover=False
+        )
+        for stage in Stage:
+            yield SystemCommand(
+                f"Stage: {stage_label(stage, 'both')}",
+                "Show only filings in this stage",
+                partial(screen.filter_by_stage, stage),
+                discover=False,
+            )

@@ -1,0 +1,1 @@
+"""Screens of the dashboard; each calls the service only from thread workers."""

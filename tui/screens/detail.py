@@ -1,0 +1,154 @@
+"""One filing: its fields, the events allowed or refused now, its history, and any extension panels."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tracker.domain import Filing
+from tracker.errors import NotFound, TrackerError
+from tui.messages import FilingDetailLoaded, LoadFailed
+from tui.screens._base import UsesService
+from tui.widgets import extensions  # noqa: F401  # registers the rules and SMS panels
+from tui.widgets.panels import EXTENSION_PANELS, EventsPanel, ExtensionPanel, FieldsPanel, PanelFailed
+from tui.widgets.timeline import TimelinePanel
+
+
+class DetailScreen(UsesService, Screen[None]):
+    """Everything about one filing; refreshed whenever the database changes."""
+
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("a", "advance", "Advance"),
+        Binding("e", "edit", "Edit"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, filing_id: int, ref: str) -> None:
+        super().__init__(classes="detail")
+        self.filing_id = filing_id
+        self.ref = ref
+        self.detail: FilingDetailLoaded | None = None
+        """The latest data shown."""
+
+    def compose(self) -> ComposeResult:
+        """Fields and events side by side, the timeline below, then extension panels."""
+        yield Header()
+        with VerticalScroll(id="detail"):
+            with Horizontal(id="detail-top"):
+                yield FieldsPanel(id="fields")
+                with Vertical(id="detail-side"):
+                    yield EventsPanel(id="events")
+                    yield from self._extensions("side")
+            yield TimelinePanel(id="timeline")
+            with Horizontal(id="detail-bottom"):
+                yield from self._extensions("bottom")
+        yield Footer()
+
+    @staticmethod
+    def _extensions(slot: str) -> ComposeResult:
+        for panel in EXTENSION_PANELS:
+            if slot == panel.SLOT:
+                extension = panel(id=f"extension-{panel.__name__.lower()}", classes="extension")
+                extension.display = False
+                yield extension
+
+    def on_mount(self) -> None:
+        """Load the filing and follow changes."""
+        self.sub_title = self.ref
+        self.tracker.store_changed.subscribe(self, self._store_changed)
+        self.watch(self.tracker, "language", self._render_detail, init=False)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the filing again."""
+        self._load(self.filing_id)
+
+    def _store_changed(self, revision: int) -> None:
+        if self.detail is None or revision != self.detail.revision:
+            self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def _load(self, filing_id: int) -> None:
+        """The filing, its history, its events and each extension panel's data."""
+        service = self.service
+        try:
+            revision = service.revision()
+            filing = service.filing(filing_id)
+            history = tuple(service.history(filing_id))
+            outcomes = tuple(service.events(filing_id))
+            extras = {panel.__name__: self._fetch(panel, filing) for panel in EXTENSION_PANELS}
+            now = service.clock()
+        except NotFound:
+            self.post_message(LoadFailed(f"{self.ref} no longer exists"))
+            return
+        except TrackerError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(FilingDetailLoaded(revision, filing, history, outcomes, now, extras))
+
+    def _fetch(self, panel: type[ExtensionPanel], filing: Filing) -> object | None:
+        """One panel's data; its refusal is shown in the panel, not as a failed screen."""
+        try:
+            return panel.fetch(self.service, filing)
+        except NotFound:
+            raise
+        except TrackerError as exc:
+            return PanelFailed(str(exc))
+
+    @on(FilingDetailLoaded)
+    def _loaded(self, message: FilingDetailLoaded) -> None:
+        self.detail = message
+        self._render_detail()
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        self.notify(
+            message.error, title="Could not load the filing 加载失败", severity="warning", markup=False
+        )
+
+    def _render_detail(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        lang = self.lang
+        self.sub_title = f"{detail.filing.ref} · {detail.filing.title}"
+        self.query_one(FieldsPanel).show(detail.filing, lang, detail.now)
+        self.query_one(EventsPanel).show(detail.filing, detail.outcomes, lang)
+        self.query_one(TimelinePanel).show(detail.filing, detail.history, lang, detail.now)
+        for extension in self.query(ExtensionPanel):
+            data = detail.extras.get(type(extension).__name__)
+            extension.display = data is not None
+            if isinstance(data, PanelFailed):
+                extension.show_error(data.error, lang)
+            elif data is not None:
+                extension.show_data(data, lang)
+
+    def action_back(self) -> None:
+        """Back to the dashboard."""
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        """Reload from the database now."""
+        self.reload()
+
+    def action_advance(self) -> None:
+        """Record an event for this filing."""
+        from tui.screens.advance import AdvanceScreen
+
+        self.app.push_screen(AdvanceScreen(self.filing_id, self.ref), self._changed)
+
+    def action_edit(self) -> None:
+        """Edit this filing's descriptive fields."""
+        from tui.screens.forms import EditFilingScreen
+
+        if self.detail is not None:
+            self.app.push_screen(EditFilingScreen(self.detail.filing), self._changed)
+
+    def _changed(self, result: object) -> None:
+        if result is not None:
+            self.reload()
