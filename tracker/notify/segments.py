@@ -46,7 +46,9 @@ def is_gsm7(text: str) -> bool:
 def _units(text: str, encoding: Encoding) -> list[int]:
     if encoding == "GSM-7":
         return [2 if ch in GSM7_EXTENDED else 1 for ch in text]
-    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # astral characters are surrogate pairs in UCS-2/UTF-16
+    return [
+        2 if ord(ch) > 0xFFFF else 1 for ch in text
+    ]  # astral characters are surrogate pairs in UCS-2/UTF-16
 
 
 def count_segments(text: str) -> SegmentCount:

@@ -8,6 +8,10 @@ from typing import Protocol
 
 FINAL_DELIVERY = frozenset({"delivered", "undelivered", "failed", "read", "canceled", "received"})
 """Twilio message statuses that never change again, so `beian notify status` stops polling them."""
+NOT_CONFIGURED_HINT = (
+    "set BEIAN_TWILIO_ACCOUNT_SID, BEIAN_TWILIO_AUTH_TOKEN (or BEIAN_TWILIO_API_KEY and BEIAN_TWILIO_API_SECRET) "
+    "and BEIAN_TWILIO_FROM (or BEIAN_TWILIO_MESSAGING_SERVICE_SID), or the [twilio] table of the settings file"
+)
 
 
 @dataclass(frozen=True, slots=True)

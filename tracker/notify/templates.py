@@ -19,7 +19,18 @@ MAX_SEGMENTS = 2
 BEIJING = timezone(timedelta(hours=8), "CST")
 _SHORTENABLE = ("reason", "title", "organisation")  # shortened in this order; the filing number never is
 _MIN_KEEP = 4
-_PLACEHOLDERS = ("organisation", "title", "ref", "filing_number", "event", "stage", "reason", "date", "deadline", "due")
+_PLACEHOLDERS = (
+    "organisation",
+    "title",
+    "ref",
+    "filing_number",
+    "event",
+    "stage",
+    "reason",
+    "date",
+    "deadline",
+    "due",
+)
 
 
 @dataclass(frozen=True, slots=True)

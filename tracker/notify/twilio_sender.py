@@ -6,6 +6,7 @@ and classifies what went wrong; retrying is the outbox's job (`tracker.notify.di
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tracker.errors import ConfigError
 from tracker.notify.phone import mask_phones_in
-from tracker.notify.sender import Delivery, SendError, SendResult
+from tracker.notify.sender import NOT_CONFIGURED_HINT, Delivery, SendError, SendResult
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -57,11 +58,15 @@ def translate(exc: BaseException, *, timeout: float, secrets: tuple[str, ...] = 
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return SendError(f"could not connect to Twilio within {timeout:g} s", retryable=True)
     if isinstance(exc, requests.exceptions.Timeout):
-        return SendError(f"Twilio did not answer within {timeout:g} s (the message may have been accepted)", retryable=True)
+        return SendError(
+            f"Twilio did not answer within {timeout:g} s (the message may have been accepted)", retryable=True
+        )
     if isinstance(exc, requests.exceptions.ConnectionError):
         return SendError("the connection to Twilio failed", retryable=True)
     if isinstance(exc, TwilioException):  # raised for unusable client configuration
-        return SendError(_clean(str(exc), secrets) or "Twilio client error", retryable=False, credentials=True)
+        return SendError(
+            _clean(str(exc), secrets) or "Twilio client error", retryable=False, credentials=True
+        )
     return SendError(f"unexpected {type(exc).__name__} while talking to Twilio", retryable=True)
 
 
@@ -69,7 +74,9 @@ def check_api_url(api_url: str) -> str:
     """Refuse anything but an http(s) base URL with a host."""
     parts = urlsplit(api_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"twilio_api_url {api_url!r} is not an http(s) base URL", hint="e.g. http://127.0.0.1:4010")
+        raise ConfigError(
+            f"twilio_api_url {api_url!r} is not an http(s) base URL", hint="e.g. http://127.0.0.1:4010"
+        )
     return api_url.strip()
 
 
@@ -79,7 +86,7 @@ def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -
 
     base = urlsplit(api_url) if api_url else None
 
-    class RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
+    class RoutedHttpClient(TwilioHttpClient):
         """Rewrites scheme and host, and adds `extra_headers` (the mock reads `Prefer` to force a response)."""
 
         extra_headers = headers
@@ -97,15 +104,32 @@ def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -
         ) -> Any:
             if base is not None:
                 parts = urlsplit(url)
-                url = urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, ""))
+                url = urlunsplit(
+                    (base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, "")
+                )
             if self.extra_headers:
                 headers = {**(headers or {}), **self.extra_headers}
             return super().request(
-                method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout,
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
                 allow_redirects=allow_redirects,
             )
 
-    return RoutedHttpClient(timeout=timeout)
+    return RoutedHttpClient(timeout=timeout, logger=_sdk_logger())
+
+
+def _sdk_logger() -> logging.Logger:
+    """The SDK logs every request at INFO (URL with the AccountSid, and query strings holding phone numbers
+    for look-ups); route that to our own logger, quiet unless someone lowers its level on purpose."""
+    logger = logging.getLogger("tracker.notify.twilio_sdk")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+    return logger
 
 
 class TwilioSender:
@@ -126,7 +150,9 @@ class TwilioSender:
         from twilio.rest import Client  # type: ignore[import-untyped]  # deferred: ~0.2 s, only when sending
 
         if not (from_ or messaging_service_sid):
-            raise ConfigError("Twilio needs a sender", hint="set BEIAN_TWILIO_FROM or BEIAN_TWILIO_MESSAGING_SERVICE_SID")
+            raise ConfigError(
+                "Twilio needs a sender", hint="set BEIAN_TWILIO_FROM or BEIAN_TWILIO_MESSAGING_SERVICE_SID"
+            )
         self.headers: dict[str, str] = headers if headers is not None else {}
         """Extra request headers; tests set `Prefer` here to make the mock answer with an error."""
         self._from = from_
@@ -186,7 +212,9 @@ class TwilioSender:
         """Search the recent messages to `to` for this body, created at or after `since`."""
         wanted = " ".join(body.split())
         try:
-            messages = self._client.messages.list(to=to, limit=50, **({"from_": self._from} if self._from else {}))
+            messages = self._client.messages.list(
+                to=to, limit=50, **({"from_": self._from} if self._from else {})
+            )
         except Exception as exc:
             raise translate(exc, timeout=self._timeout, secrets=self._secrets) from None
         for message in messages:
@@ -212,9 +240,3 @@ class TwilioSender:
         session = getattr(self._http, "session", None)
         if session is not None:
             session.close()
-
-
-NOT_CONFIGURED_HINT = (
-    "set BEIAN_TWILIO_ACCOUNT_SID, BEIAN_TWILIO_AUTH_TOKEN (or BEIAN_TWILIO_API_KEY and BEIAN_TWILIO_API_SECRET) "
-    "and BEIAN_TWILIO_FROM (or BEIAN_TWILIO_MESSAGING_SERVICE_SID), or the [twilio] table of the settings file"
-)
