@@ -42,7 +42,12 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("BEIAN_CONFIG_FILE", str(home / "config.toml"))
     monkeypatch.setenv("BEIAN_DATA_DIR", str(home / "data"))
     for name in list(os.environ):
-        if name.startswith("BEIAN_") and name not in ("BEIAN_CONFIG_FILE", "BEIAN_DATA_DIR", "BEIAN_TEST_PG_URL", "BEIAN_MOCK_TWILIO_CACHE"):
+        if name.startswith("BEIAN_") and name not in (
+            "BEIAN_CONFIG_FILE",
+            "BEIAN_DATA_DIR",
+            "BEIAN_TEST_PG_URL",
+            "BEIAN_MOCK_TWILIO_CACHE",
+        ):
             monkeypatch.delenv(name)
     return home
 
@@ -107,7 +112,11 @@ def _reset_pg(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"
+            )
+        )
         conn.execute(text("UPDATE meta SET value = 0 WHERE key = 'revision'"))
     engine.dispose()
 

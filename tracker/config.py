@@ -68,6 +68,10 @@ class Settings(BaseModel):
     """Longest delay between two attempts."""
     sms_language: Literal["zh", "en"] = "zh"
     """Language of the SMS templates."""
+    sms_claim_lease_seconds: float = Field(default=300.0, gt=0)
+    """How old a dispatcher's claim must be before another dispatcher treats it as abandoned."""
+    sms_concurrency: int = Field(default=8, ge=1, le=64)
+    """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""
 
     @property
     def sms_configured(self) -> bool:
@@ -120,7 +124,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"bad setting {where}: {first['msg']} (from {path} or BEIAN_{where.upper()})") from None
+        raise ConfigError(
+            f"bad setting {where}: {first['msg']} (from {path} or BEIAN_{where.upper()})"
+        ) from None
 
 
 def save_setting(name: str, value: str) -> Path:

@@ -37,7 +37,9 @@ def seed_demo(service: FilingService, path: Path | None = None) -> int:
     added = 0
     for org in seed.get("organisations", []):
         service.add_organisation(org["name"], org["credit_code"], org.get("region"))
-        entity = service.add_filing(FilingDraft(organisation=org["name"], title=f"{org['name']} 主体备案", kind=Kind.ENTITY))
+        entity = service.add_filing(
+            FilingDraft(organisation=org["name"], title=f"{org['name']} 主体备案", kind=Kind.ENTITY)
+        )
         added += 1
         _replay(service, entity.ref, org.get("entity_start"), org.get("entity", []))
     for item in seed.get("filings", []):
@@ -54,7 +56,7 @@ def seed_demo(service: FilingService, path: Path | None = None) -> int:
         filing = service.add_filing(draft)
         added += 1
         _replay(service, filing.ref, item.get("start"), item.get("steps", []))
-        dates = {k: _day(item[k]) for k in ("change_date", "termination_date") if item.get(k)}
+        dates: dict[str, Any] = {k: _day(item[k]) for k in ("change_date", "termination_date") if item.get(k)}
         if dates:
             service.update_filing(filing.ref, **dates)
     return added
@@ -84,7 +86,9 @@ def _replay(service: FilingService, ref: str, start: Any, steps: list[list[Any]]
             at=when,
             actor="demo",
             source="import",
-            reason=extra if event in (Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR) else None,
+            reason=extra
+            if event in (Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR)
+            else None,
             filing_number=extra if event is Event.APPROVE else None,
         )
 

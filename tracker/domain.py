@@ -6,6 +6,7 @@ Times are timezone-aware UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -121,7 +122,15 @@ class AdvanceResult:
 
 
 SortKey = Literal[
-    "ref", "organisation", "title", "kind", "stage", "stage_entered_at", "returns", "filing_number", "updated_at"
+    "ref",
+    "organisation",
+    "title",
+    "kind",
+    "stage",
+    "stage_entered_at",
+    "returns",
+    "filing_number",
+    "updated_at",
 ]
 
 
@@ -270,3 +279,97 @@ class ForecastView:
     per_return: StageEstimate | None = None
     """What each further return for revision would add."""
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchReport:
+    """What one pass of the dispatcher did."""
+
+    configured: bool
+    """False: nothing was sent, every pending row is still waiting ("SMS not configured")."""
+    sent: int = 0
+    retrying: int = 0
+    """Retryable failures (429, 5xx, timeouts) scheduled for a later attempt."""
+    failed: int = 0
+    """Permanent refusals, or rows out of attempts, in this pass."""
+    requeued: int = 0
+    """Claims abandoned by a dead dispatcher before they reached Twilio, put back to pending."""
+    interrupted: int = 0
+    """Rows a dead dispatcher was handing to Twilio, now `unknown` (never resent automatically)."""
+    pending: int = 0
+    """Rows still waiting after this pass (due later, or not configured)."""
+    unknown: int = 0
+    """Rows in `unknown` altogether, awaiting `beian notify status` or a person."""
+    dry_run: bool = False
+    previews: tuple[Notification, ...] = ()
+    """With `dry_run`: the rows that would be sent now."""
+    stopped: str | None = None
+    """Why the pass stopped early (Twilio refused the credentials), if it did."""
+
+    @property
+    def summary(self) -> str:
+        """One line for the CLI and the dashboard."""
+        if self.dry_run:
+            return f"dry run: {len(self.previews)} message(s) would be sent now, nothing was sent"
+        if not self.configured:
+            return f"SMS not configured: {self.pending} message(s) wait and go out once Twilio is configured"
+        parts = [f"{self.sent} sent"]
+        for count, words in (
+            (self.retrying, "to retry"),
+            (self.failed, "failed"),
+            (self.requeued, "re-queued after an interrupted run"),
+            (self.interrupted, "interrupted while sending (need a check)"),
+            (self.pending, "waiting"),
+        ):
+            if count:
+                parts.append(f"{count} {words}")
+        if self.unknown:
+            parts.append(f"{self.unknown} unknown: check with `beian notify status`")
+        line = ", ".join(parts)
+        return f"{line}; stopped: {self.stopped}" if self.stopped else line
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What one poll of Twilio's delivery statuses found."""
+
+    configured: bool
+    checked: int = 0
+    changed: int = 0
+    found: int = 0
+    """`unknown` rows that Twilio turned out to have (now `sent`, with their SID)."""
+    not_found: int = 0
+    """`unknown` rows Twilio has no trace of: resend with `beian notify retry ID --force`."""
+    errors: int = 0
+    statuses: Mapping[str, int] = field(default_factory=dict)
+    """Delivery status → number of messages, over the messages checked."""
+
+    @property
+    def summary(self) -> str:
+        """One line for the CLI and the dashboard."""
+        if not self.configured:
+            return "SMS not configured: nothing to poll"
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "nothing to poll"
+        line = f"checked {self.checked}: {counts}; {self.changed} changed"
+        if self.found or self.not_found:
+            line += f"; unknown rows: {self.found} found at Twilio, {self.not_found} not found"
+        if self.errors:
+            line += f"; {self.errors} could not be checked"
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class SmsPreview:
+    """A message rendered for a filing and event, with its cost in segments."""
+
+    ref: str
+    event: str
+    language: str
+    body: str
+    encoding: str
+    units: int
+    segments: int
+    max_segments: int
+    shortened: bool
+    recipients: int
+    """How many phones would receive it now."""

@@ -81,4 +81,11 @@ def describe_target(db: str | None, settings: Settings) -> str:
     return str(path) if path is not None else describe(normal)
 
 
-__all__ = ["StorageError", "describe_target", "ensure_schema", "open_demo_service", "open_service", "open_store"]
+__all__ = [
+    "StorageError",
+    "describe_target",
+    "ensure_schema",
+    "open_demo_service",
+    "open_service",
+    "open_store",
+]

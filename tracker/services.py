@@ -91,7 +91,9 @@ def as_event(value: Event | str) -> Event:
 class FilingService:
     """Organisations, filings, their events and history."""
 
-    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc) -> None:
+    def __init__(
+        self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc
+    ) -> None:
         self.store = store
         self.settings = settings or Settings()
         self.clock = clock
@@ -131,9 +133,20 @@ class FilingService:
         if problem:
             raise UsageError(problem)
         code = normalise_credit_code(credit_code)
-        if region is not None and region.strip() and not (region.strip().isdigit() and len(region.strip()) == 6):
-            raise UsageError(f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)")
-        row = OrganisationRow(name=name, credit_code=code, region=(region or "").strip() or None, created_at=repo.to_db(self.clock()))
+        if (
+            region is not None
+            and region.strip()
+            and not (region.strip().isdigit() and len(region.strip()) == 6)
+        ):
+            raise UsageError(
+                f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)"
+            )
+        row = OrganisationRow(
+            name=name,
+            credit_code=code,
+            region=(region or "").strip() or None,
+            created_at=repo.to_db(self.clock()),
+        )
         try:
             with self.store.unit() as session:
                 session.add(row)
@@ -141,7 +154,9 @@ class FilingService:
                 repo.bump_revision(session)
                 return repo.organisation_from_row(row)
         except IntegrityError:
-            raise UsageError(f"an organisation named {name!r} or with credit code {code} exists already") from None
+            raise UsageError(
+                f"an organisation named {name!r} or with credit code {code} exists already"
+            ) from None
 
     def organisations(self) -> list[Organisation]:
         """Every organisation, by name."""
@@ -221,7 +236,10 @@ class FilingService:
         """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage."""
         unknown = set(fields) - EDITABLE_FIELDS
         if unknown:
-            raise UsageError(f"cannot edit {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(sorted(EDITABLE_FIELDS))}")
+            raise UsageError(
+                f"cannot edit {', '.join(sorted(unknown))}",
+                hint=f"editable: {', '.join(sorted(EDITABLE_FIELDS))}",
+            )
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
         if "title" in values and not str(values["title"] or "").strip():
             raise UsageError("a filing needs a title")
@@ -331,7 +349,9 @@ class FilingService:
         except IntegrityError as exc:
             if "filing_number" in str(exc.orig):
                 number = request.filing_number if request else None
-                raise TransitionRefused(f"filing number {number or ''} is already used by another filing".replace("  ", " ")) from None
+                raise TransitionRefused(
+                    f"filing number {number or ''} is already used by another filing".replace("  ", " ")
+                ) from None
             raise StorageError(f"the database refused the change: {str(exc.orig).splitlines()[0]}") from None
 
     def _advance_in(self, session: Any, request: EventRequest) -> AdvanceResult:
@@ -393,7 +413,9 @@ class FilingService:
         session.refresh(row)
         queued = self._after_transition(session, row, org_name, transition, request.reopen)
         repo.bump_revision(session)
-        return AdvanceResult(repo.filing_from_row(row, org_name), repo.transition_from_row(transition), (), queued)
+        return AdvanceResult(
+            repo.filing_from_row(row, org_name), repo.transition_from_row(transition), (), queued
+        )
 
     def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
         if result.transition.event is not Event.APPROVE:
@@ -412,7 +434,9 @@ class FilingService:
                 hint="look at it again and retry",
             )
 
-    def _context(self, session: Any, row: FilingRow, event: Event | None, *, explain_all: bool = False) -> GuardContext:
+    def _context(
+        self, session: Any, row: FilingRow, event: Event | None, *, explain_all: bool = False
+    ) -> GuardContext:
         """Facts the guards need, computed only for the events that need them."""
         kind = Kind(row.kind)
         needs_entity = explain_all or event is Event.SUBMIT

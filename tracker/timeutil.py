@@ -20,7 +20,8 @@ def parse_when(text: str) -> datetime:
         value = datetime.fromisoformat(raw.replace("/", "-"))
     except ValueError:
         raise UsageError(
-            f"cannot read the time {text!r}", hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with +08:00"
+            f"cannot read the time {text!r}",
+            hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with +08:00",
         ) from None
     if value.tzinfo is None:
         value = value.astimezone()  # local time of this machine

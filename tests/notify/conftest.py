@@ -41,8 +41,10 @@ def _free_port() -> int:
 
 def _cache_dir(request: pytest.FixtureRequest) -> Path:
     """Under the pytest cache, so the npm install of Prism is reused by later runs."""
-    cache = request.config.cache
-    return cache.mkdir("mock-twilio") if cache is not None else Path(".pytest_cache") / "mock-twilio"
+    cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`
+    if cache is not None:
+        return Path(cache.mkdir("mock-twilio"))
+    return Path(__file__).resolve().parents[2] / ".pytest_cache" / "mock-twilio"
 
 
 def _unavailable(reason: str) -> None:

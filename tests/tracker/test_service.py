@@ -92,7 +92,9 @@ def test_event_names_are_accepted_in_chinese(service: FilingService) -> None:
         ("网信算备110108555010102260013号", "type"),
     ],
 )
-def test_approve_refuses_missing_malformed_or_mismatched_numbers(service: FilingService, number: str | None, message: str) -> None:
+def test_approve_refuses_missing_malformed_or_mismatched_numbers(
+    service: FilingService, number: str | None, message: str
+) -> None:
     org_with_approved_entity(service)
     ref = new_algorithm(service, algorithm_type=AlgorithmType.GENERATIVE)
     for event in ("submit", "pass_review", "pass_review"):

@@ -44,7 +44,6 @@ Conn = Session | Connection
 T: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 # Core statements on the table, not ORM ones on the class: they skip the ORM's session bookkeeping, which
 # cost more than the database itself when thousands of messages go out.
-DEFAULT_LEASE_SECONDS = 300.0
 INTERRUPTED = (
     "the dispatcher stopped while handing this message to Twilio, so it may or may not have been sent; "
     "`beian notify status` looks for it at Twilio"
@@ -53,9 +52,7 @@ INTERRUPTED = (
 
 def lease_seconds(settings: Settings) -> float:
     """How old a claim must be before another dispatcher treats it as abandoned."""
-    # `sms_claim_lease_seconds` is read defensively so older settings objects keep working.
-    value: object = getattr(settings, "sms_claim_lease_seconds", DEFAULT_LEASE_SECONDS)
-    return float(value) if isinstance(value, int | float) else DEFAULT_LEASE_SECONDS
+    return settings.sms_claim_lease_seconds
 
 
 def worker_id() -> str:

@@ -59,7 +59,6 @@ CRASH_ENV = "BEIAN_TEST_CRASH_AT"
 CRASH_POINTS = ("after_claim", "after_mark", "after_send", "before_record", "after_record")
 CRASH_EXIT = 70
 BATCH = 20
-DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +82,7 @@ def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
 
 def concurrency_of(settings: Settings) -> int:
     """How many messages are handed to the gateway at once (setting `sms_concurrency`, default 8)."""
-    value: object = getattr(settings, "sms_concurrency", DEFAULT_CONCURRENCY)
-    return max(1, int(value)) if isinstance(value, int) else DEFAULT_CONCURRENCY
+    return settings.sms_concurrency
 
 
 def backoff(attempt: int, settings: Settings, rng: Callable[[], float] = random.random) -> float:

@@ -40,7 +40,7 @@ def _clean(text: str, secrets: tuple[str, ...]) -> str:
 def translate(exc: BaseException, *, timeout: float, secrets: tuple[str, ...] = ()) -> SendError:
     """Classify an exception raised by the SDK or `requests` into a retryable or permanent `SendError`."""
     import requests
-    from twilio.base.exceptions import TwilioException, TwilioRestException  # type: ignore[import-untyped]
+    from twilio.base.exceptions import TwilioException, TwilioRestException
 
     if isinstance(exc, SendError):
         return exc
@@ -82,7 +82,7 @@ def check_api_url(api_url: str) -> str:
 
 def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -> Any:
     """A `TwilioHttpClient` that sends every request to `api_url` (scheme and host replaced, path kept)."""
-    from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
+    from twilio.http.http_client import TwilioHttpClient
 
     base = urlsplit(api_url) if api_url else None
 
@@ -147,7 +147,7 @@ class TwilioSender:
         timeout: float = 10.0,
         headers: dict[str, str] | None = None,
     ) -> None:
-        from twilio.rest import Client  # type: ignore[import-untyped]  # deferred: ~0.2 s, only when sending
+        from twilio.rest import Client  # deferred: ~0.2 s, only when sending
 
         if not (from_ or messaging_service_sid):
             raise ConfigError(

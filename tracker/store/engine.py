@@ -30,7 +30,9 @@ def normalise_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError:
-        raise StorageError(f"not a database URL: {raw!r}", hint="e.g. sqlite:///beian.db or postgresql://user@host/db") from None
+        raise StorageError(
+            f"not a database URL: {raw!r}", hint="e.g. sqlite:///beian.db or postgresql://user@host/db"
+        ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
@@ -70,7 +72,9 @@ def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = 
         path = sqlite_path(url)
         if path is not None:
             if not path.parent.is_dir():
-                raise StorageError(f"folder {path.parent} does not exist", hint="create it, or choose another --db")
+                raise StorageError(
+                    f"folder {path.parent} does not exist", hint="create it, or choose another --db"
+                )
             if not create_file and not path.exists():
                 raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
             if path.is_dir():
@@ -100,7 +104,9 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
         if name == "SQLITE_BUSY_SNAPSHOT":
             return Conflict("the filing was changed by someone else meanwhile", hint="look again and retry")
         if "locked" in message or name.startswith("SQLITE_BUSY"):
-            return StorageError(f"database {where} is locked by another process", hint="try again in a moment")
+            return StorageError(
+                f"database {where} is locked by another process", hint="try again in a moment"
+            )
         if "not a database" in message or name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
             return StorageError(f"{where} is not a beian database (file is not a database or is corrupt)")
         if "unable to open" in message:
