@@ -24,9 +24,8 @@ STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown")
 
 
 def _service(obj: CliContext) -> NotifyService:
-    from tracker.notify.service import NotifyService
-
-    return NotifyService(obj.open_store(), obj.settings)
+    service: NotifyService = obj.service().notify
+    return service
 
 
 def _json(obj: CliContext, flag: bool) -> bool:
@@ -303,7 +302,8 @@ def run(obj: CliContext, interval: float) -> None:
 
     click.echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
     try:
-        service.run(stop, interval=interval, on_report=on_report)
+        rules = obj.service().rules
+        service.run(stop, interval=interval, on_report=on_report, before_pass=rules.notify_overdue)
     except KeyboardInterrupt:
         stop.set()
     finally:

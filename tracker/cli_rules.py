@@ -229,11 +229,21 @@ def dates(
     help="Only deadlines with at most N working days left (overdue ones always show).",
 )
 @click.option("--no-regulator", is_flag=True, help="Leave out periods that bind the regulator (D4, Art. 25).")
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Queue an SMS to `overdue` subscribers for each overdue deadline of yours (once per deadline), and send it.",
+)
 @json_option
 @pass_cli
-def due(obj: CliContext, within: int | None, no_regulator: bool, as_json: bool) -> None:
+def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, as_json: bool) -> None:
     """Running statutory deadlines across filings, fewest working days left first (overdue first)."""
     rules = obj.service().rules
+    if notify:
+        queued = rules.notify_overdue()
+        if queued:
+            report = obj.service().notify.dispatch_pending()
+            click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
     warnings = [w for _, d in pairs for w in d.warnings]
     if as_json:

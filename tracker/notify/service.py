@@ -305,13 +305,19 @@ class NotifyService:
         *,
         interval: float = 5.0,
         on_report: Callable[[DispatchReport], None] | None = None,
+        before_pass: Callable[[], object] | None = None,
     ) -> None:
-        """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes."""
+        """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes.
+
+        `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
+        """
         if not self.configured:
             from tracker.errors import NotifyError
 
             raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
+            if before_pass is not None:
+                before_pass()
             report = self.dispatch_pending(should_stop=stop.is_set)
             if on_report is not None:
                 on_report(report)

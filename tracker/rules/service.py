@@ -265,6 +265,34 @@ class RulesService:
             if any(d.overdue and (regulator or not d.regulator_sla) for d in found)
         }
 
+    def notify_overdue(self) -> int:
+        """Queue SMS for the filer's overdue deadlines (not the regulator's D4): once per deadline and phone.
+
+        Only recipients who subscribed to `overdue` get them; returns the messages queued.
+        """
+        from tracker.notify.outbox import enqueue_overdue
+
+        overdue = [(fid, d) for fid, _, found in self._all() for d in found if d.overdue and not d.regulator_sla]
+        if not overdue:
+            return 0
+        queued = 0
+        with self.store.unit() as session:
+            for fid, deadline in overdue:
+                row, organisation = repo.find_filing(session, fid)
+                queued += enqueue_overdue(
+                    session,
+                    filing=row,
+                    organisation_name=organisation,
+                    deadline=deadline.id,
+                    due=deadline.due_date,
+                    now=self.clock(),
+                    label=deadline.label,
+                    language_default=self.settings.sms_language,
+                )
+            if queued:
+                repo.bump_revision(session)
+        return queued
+
     def due_soon_filing_ids(self, *, regulator: bool = True) -> set[int]:
         """Filings with a running deadline due within the rules' `due_soon_days` working days (not yet overdue)."""
         return {
