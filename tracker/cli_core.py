@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 import click
 
 import states
-from states import Kind, UnknownName
+from states import UnknownName
 from tracker.cli import CliContext, json_option, pass_cli
 from tracker.errors import TrackerError, UsageError
 from tracker.render import (
@@ -192,7 +194,7 @@ def list_(
     )
     service = obj.service()
     if as_json:
-        _stream_json(service.filing_rows(query))
+        _stream_json(service, query)
         return
     lang = obj.settings.language
     rows = [
@@ -205,16 +207,39 @@ def list_(
     table(["ref", "organisation", "title", "stage", "returns", "filing number"], rows)
 
 
-def _stream_json(rows: list[Any]) -> None:
+def _stream_json(service: Any, query: Any) -> None:
     """Write a JSON array item by item, so 100,000 filings never build one giant string."""
+    from tracker.store import repo
+
+    # On SQLite the database renders the items itself (see `repo.list_json`): several times faster at 100k.
+    with service.store.unit() as session:
+        batches = repo.list_json(session, query)
+        if batches is not None:
+            _write_array(batches)
+            return
     import json
 
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every item, not one per call
+    rows = iter(service.filing_rows(query))
+    texts = (encode(filing_json(row)).encode() for row in rows)
+    _write_array(iter(lambda: list(islice(texts, 1000)), []))
+
+
+def _write_array(batches: Iterable[Sequence[bytes]]) -> None:
+    """`[`, the items (UTF-8 JSON texts) one per line with commas, `]`."""
     out = sys.stdout
-    out.write("[")
-    for i, row in enumerate(rows):
-        out.write(",\n  " if i else "\n  ")
-        out.write(json.dumps(filing_json(row), ensure_ascii=False))
-    out.write("\n]\n" if rows else "]\n")
+    out.flush()
+    raw = getattr(out, "buffer", None)
+    write = raw.write if raw is not None else (lambda data: out.write(data.decode()))
+    first = True
+    write(b"[")
+    for batch in batches:
+        if batch:
+            write((b"\n  " if first else b",\n  ") + b",\n  ".join(batch))
+            first = False
+    write(b"]\n" if first else b"\n]\n")
+    if raw is not None:
+        raw.flush()
 
 
 @click.command()

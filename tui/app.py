@@ -7,8 +7,6 @@ terminal or by a colleague on the same database shows up without a restart.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +17,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from textual.timer import Timer
 from textual.worker import Worker
 
 from states import Lang
@@ -59,9 +56,6 @@ class TrackerApp(App[None]):
         """Published with the new revision whenever the database changed."""
         self._poller: Worker[None] | None = None
         self._failing = False
-        self._unsaved: dict[str, str] = {}
-        self._save_timer: Timer | None = None
-        self._settings_lock = threading.Lock()
         self.set_reactive(TrackerApp.language, self.settings.language)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -74,15 +68,6 @@ class TrackerApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(self.settings.poll_seconds, self._poll)
         self._poll()
-
-    def on_unmount(self) -> None:
-        """Save a preference changed just before quitting."""
-        if self._unsaved:
-            with self._settings_lock:
-                for name, value in self._unsaved.items():
-                    with contextlib.suppress(TrackerError, OSError):  # quitting: no screen left to say so
-                        save_setting(name, value)
-            self._unsaved = {}
 
     # -- live refresh -----------------------------------------------------------------------------
 
@@ -143,15 +128,16 @@ class TrackerApp(App[None]):
     def _theme_changed(self, theme: Theme) -> None:
         self._save_setting("theme", theme.name)
 
-    @work(thread=True, exit_on_error=False, group="settings")
     def _save_setting(self, name: str, value: str) -> None:
-        """Persist one preference in the settings file."""
+        """Persist one preference in the settings file.
+
+        Written at once on the UI thread: the file is tiny, and two writers in threads could each read the
+        file before the other wrote it and lose a choice.
+        """
         try:
             save_setting(name, value)
         except (TrackerError, OSError) as exc:
-            self.call_from_thread(
-                self.notify, f"Could not save the {name} setting: {exc}", severity="warning"
-            )
+            self.notify(f"Could not save the {name} setting: {exc}", severity="warning", markup=False)
 
     # -- help and commands ------------------------------------------------------------------------
 
