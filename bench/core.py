@@ -16,7 +16,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -182,19 +181,6 @@ def _service(url: str) -> Any:
     return open_service(url, settings=Settings())
 
 
-def _pooled_service(url: str) -> Any:
-    """The service on an engine that keeps its SQLite connection open between transactions (same pragmas)."""
-    from sqlalchemy import create_engine, event
-
-    from tracker.config import Settings
-    from tracker.services import FilingService
-    from tracker.store.engine import Store, _sqlite_pragmas
-
-    engine = create_engine(url, connect_args={"timeout": 5.0, "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
-    return FilingService(Store(engine), Settings())
-
-
 def _check_advanced(url: str, ids: list[int]) -> None:
     """Both sides must have done the same work: every filing moved on, with one history row each."""
     from sqlalchemy import bindparam, create_engine, text
@@ -243,7 +229,6 @@ def _throughput_result(backend: str, ours: float, raw: float, n: int) -> Result:
 def bench_throughput_sqlite(tmp: Path, n: int) -> list[Result]:
     """Service advances vs raw sqlite3 UPDATE+INSERT, one transaction each, WAL + synchronous=FULL."""
     from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
 
     path = tmp / "throughput.db"
     url = migrated_sqlite(path)
@@ -253,12 +238,8 @@ def bench_throughput_sqlite(tmp: Path, n: int) -> list[Result]:
         seed_filings(conn, orgs, n + WARM, ["initial_review"])
         ids = _ids(conn, 1, n + WARM)
     engine.dispose()
-    # identical schema and rows for the raw baseline (and the what-if below)
-    for copy in ("raw", "pooled", "raw2"):
-        copy_sqlite(path, tmp / f"throughput-{copy}.db")
-    results = []
+    copy_sqlite(path, tmp / "throughput-raw.db")  # identical schema and rows for the raw baseline
     service = _service(url)
-    shipped_nullpool = isinstance(service.store.engine.pool, NullPool)
     raw_db, step = _raw_sqlite(tmp / "throughput-raw.db")
     try:
         ours, raw = _throughput(service, ids, step, ids)
@@ -266,24 +247,7 @@ def bench_throughput_sqlite(tmp: Path, n: int) -> list[Result]:
         raw_db.close()
     _check_advanced(url, ids)
     _check_advanced(f"sqlite:///{tmp / 'throughput-raw.db'}", ids)
-    results.append(_throughput_result("SQLite", ours, raw, n))
-    if shipped_nullpool:
-        # what the engine would give if it kept its connection: closing the last connection to a WAL
-        # database checkpoints it, which costs about as much as the commit itself
-        note("  the same with the connection kept open between transactions (what-if)")
-        raw_db, step = _raw_sqlite(tmp / "throughput-raw2.db")
-        try:
-            ours, raw = _throughput(
-                _pooled_service(f"sqlite:///{tmp / 'throughput-pooled.db'}"), ids, step, ids
-            )
-        finally:
-            raw_db.close()
-        results.append(
-            replace(
-                _throughput_result("SQLite", ours, raw, n), figure="  what-if: pooled connection", ok=None
-            )
-        )
-    return results
+    return [_throughput_result("SQLite", ours, raw, n)]
 
 
 @contextmanager

@@ -8,21 +8,22 @@ new stage, its history row, its outbox rows and the revision bump in the same tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 import states
 from states import Event, GuardContext, Kind, Outcome, Role, Stage, UnknownName
 from tracker.config import Settings
 from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition
-from tracker.errors import StorageError, TrackerError, TransitionRefused, UsageError
+from tracker.errors import Conflict, StorageError, TrackerError, TransitionRefused, UsageError
 from tracker.store import repo
-from tracker.store.engine import Store
+from tracker.store.engine import Store, Work
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 
 if TYPE_CHECKING:
@@ -246,14 +247,12 @@ class FilingService:
         if "upstream_filing_number" in values:
             values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
         with self.store.unit() as session:
-            row, org_name = repo.find_filing(session, ref)
-            assert row.id is not None
-            self._check_version(row, if_version)
+            filing = repo.load_filing(session, ref)
+            self._check_version(filing, if_version)
             values["updated_at"] = repo.to_db(self.clock())
-            repo.update_filing_checked(session, row.id, row.version, values)
+            repo.update_filing_checked(session, filing["id"], filing["version"], values)
             repo.bump_revision(session)
-            session.refresh(row)
-            return repo.filing_from_row(row, org_name)
+            return repo.filing_from_mapping({**filing, **values, "version": filing["version"] + 1})
 
     def filing(self, ref: str | int) -> Filing:
         """One filing by reference (`ALG-0001`) or numeric id."""
@@ -298,8 +297,7 @@ class FilingService:
     def events(self, ref: str | int) -> list[Outcome]:
         """Every event leaving the filing's stage: allowed ones, and refused ones with their reasons."""
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
-            ctx = self._context(session, row, None, explain_all=True)
+            ctx = self._context(session, repo.load_filing(session, ref), None, explain_all=True)
             return states.options(ctx)
 
     def advance(
@@ -328,17 +326,17 @@ class FilingService:
         """
         results: list[AdvanceResult] = []
         if atomic:
-            with self._writing(requests[0] if len(requests) == 1 else None), self.store.unit() as session:
+            with self._writing(requests[0] if len(requests) == 1 else None), self.store.work() as work:
                 for request in requests:
                     try:
-                        results.append(self._advance_in(session, request))
+                        results.append(self._advance_in(work, request))
                     except TrackerError as exc:
                         exc.index = len(results)  # type: ignore[attr-defined]
                         raise
             return [self._with_warnings(r) for r in results]
         for request in requests:
-            with self._writing(request), self.store.unit() as session:
-                results.append(self._advance_in(session, request))
+            with self._writing(request), self.store.work() as work:
+                results.append(self._advance_in(work, request))
         return [self._with_warnings(r) for r in results]
 
     @contextmanager
@@ -354,7 +352,9 @@ class FilingService:
                 ) from None
             raise StorageError(f"the database refused the change: {str(exc.orig).splitlines()[0]}") from None
 
-    def _advance_in(self, session: Any, request: EventRequest) -> AdvanceResult:
+    def _advance_in(self, session: Work, request: EventRequest) -> AdvanceResult:
+        # The hot path of every CLI update and `beian apply` line: Core statements, three round trips
+        # (load, update, insert) plus the revision bump; ORM rows are built only for the hooks that need them.
         ev = as_event(request.event)
         now = self.clock()
         effective = request.at or now
@@ -362,25 +362,24 @@ class FilingService:
             raise UsageError(f"effective time {effective.isoformat()} is in the future")
         number = states.normalise_filing_number(request.filing_number) if request.filing_number else None
         reason = (request.reason or "").strip() or None
-        row, org_name = repo.find_filing(session, request.ref)
-        assert row.id is not None
-        self._check_version(row, request.if_version)
-        previous = repo.last_effective(session, row.id)
+        filing = repo.load_filing(session, request.ref)
+        self._check_version(filing, request.if_version)
+        previous = filing["last_effective"]
         if previous is not None and effective < previous:
             raise UsageError(
-                f"effective time {effective.isoformat()} is before the previous event of {row.ref} "
+                f"effective time {effective.isoformat()} is before the previous event of {filing['ref']} "
                 f"({previous.isoformat()})"
             )
-        context = replace(self._context(session, row, ev), filing_number=number, reason=reason)
+        context = replace(self._context(session, filing, ev), filing_number=number, reason=reason)
         if ev is Event.APPROVE and number:
-            holder = repo.number_in_use(session, number, row.id)
+            holder = repo.number_in_use(session, number, filing["id"])
             if holder:  # name the other filing rather than only saying the number is taken
                 refusal = (f"filing number {number} is already used by {holder}",)
                 context = replace(context, extra_refusals={**context.extra_refusals, Event.APPROVE: refusal})
         outcome = states.evaluate(context, ev)
         if not outcome.allowed:
             raise TransitionRefused(
-                f"cannot {ev.value} ({states.zh(ev, Kind(row.kind))}) {row.ref}: {'; '.join(outcome.refusals)}",
+                f"cannot {ev.value} ({states.zh(ev, context.kind)}) {filing['ref']}: {'; '.join(outcome.refusals)}",
                 reasons=outcome.refusals,
             )
         assert outcome.dest is not None
@@ -390,32 +389,29 @@ class FilingService:
             "stage_entered_at": repo.to_db(effective),
         }
         if ev is Event.RETURN_FOR_REVISION:
-            values["returned_from"] = row.stage
-            values["returns"] = row.returns + 1
+            values["returned_from"] = filing["stage"]
+            values["returns"] = filing["returns"] + 1
         if ev is Event.APPROVE and number:
             values["filing_number"] = number
-        repo.update_filing_checked(session, row.id, row.version, values)
-        transition = TransitionRow(
-            filing_id=row.id,
-            event=ev.value,
-            from_stage=row.stage,
-            to_stage=outcome.dest.value,
-            effective_at=repo.to_db(effective),
-            recorded_at=repo.to_db(now),
-            actor=request.actor,
-            source=request.source,
-            note=(request.note or "").strip() or None,
-            reason=reason,
-            filing_number=number if ev is Event.APPROVE else None,
-        )
-        session.add(transition)
-        session.flush()
-        session.refresh(row)
-        queued = self._after_transition(session, row, org_name, transition, request.reopen)
+        repo.update_filing_checked(session, filing["id"], filing["version"], values)
+        transition: dict[str, Any] = {
+            "filing_id": filing["id"],
+            "event": ev.value,
+            "from_stage": filing["stage"],
+            "to_stage": outcome.dest.value,
+            "effective_at": repo.to_db(effective),
+            "recorded_at": repo.to_db(now),
+            "actor": request.actor,
+            "source": request.source,
+            "note": (request.note or "").strip() or None,
+            "reason": reason,
+            "filing_number": number if ev is Event.APPROVE else None,
+        }
+        transition["id"] = repo.insert_transition(session, transition)
+        after = {**filing, **values, "version": filing["version"] + 1}
+        queued = self._after_transition(session, after, transition, request.reopen)
         repo.bump_revision(session)
-        return AdvanceResult(
-            repo.filing_from_row(row, org_name), repo.transition_from_row(transition), (), queued
-        )
+        return AdvanceResult(repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued)
 
     def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
         if result.transition.event is not Event.APPROVE:
@@ -425,58 +421,64 @@ class FilingService:
     # -- internals -------------------------------------------------------------------------------
 
     @staticmethod
-    def _check_version(row: FilingRow, if_version: int | None) -> None:
-        if if_version is not None and row.version != if_version:
-            from tracker.errors import Conflict
-
+    def _check_version(filing: Mapping[str, Any], if_version: int | None) -> None:
+        if if_version is not None and filing["version"] != if_version:
             raise Conflict(
-                f"{row.ref} is at version {row.version}, not {if_version}: someone changed it meanwhile",
+                f"{filing['ref']} is at version {filing['version']}, not {if_version}: someone changed it meanwhile",
                 hint="look at it again and retry",
             )
 
     def _context(
-        self, session: Any, row: FilingRow, event: Event | None, *, explain_all: bool = False
+        self, session: Session | Work, filing: Mapping[str, Any], event: Event | None, *, explain_all: bool = False
     ) -> GuardContext:
         """Facts the guards need, computed only for the events that need them."""
-        kind = Kind(row.kind)
         needs_entity = explain_all or event is Event.SUBMIT
         needs_materials = explain_all or event in (Event.SUBMIT, Event.RESUBMIT)
         context = GuardContext(
-            kind=kind,
-            stage=Stage(row.stage),
-            returned_from=Stage(row.returned_from) if row.returned_from else None,
-            algorithm_type=states.AlgorithmType(row.algorithm_type) if row.algorithm_type else None,
-            entity_approved=repo.entity_approved(session, row.organisation_id) if needs_entity else False,
+            kind=Kind(filing["kind"]),
+            stage=Stage(filing["stage"]),
+            returned_from=Stage(filing["returned_from"]) if filing["returned_from"] else None,
+            algorithm_type=states.AlgorithmType(filing["algorithm_type"]) if filing["algorithm_type"] else None,
+            entity_approved=repo.entity_approved(session, filing["organisation_id"]) if needs_entity else False,
         )
         if needs_materials:
             from tracker.rules.service import beijing_date, guard_facts
 
             context = guard_facts(
-                session, row, context, settings=self.settings, materials=True, on=beijing_date(self.clock())
+                session if isinstance(session, Session) else session.session,
+                repo.filing_row(filing),
+                context,
+                settings=self.settings,
+                materials=True,
+                on=beijing_date(self.clock()),
             )
         return context
 
     def _after_transition(
-        self, session: Any, row: FilingRow, org_name: str, transition: TransitionRow, reopen: tuple[str, ...]
+        self, work: Work, filing: Mapping[str, Any], transition: Mapping[str, Any], reopen: tuple[str, ...]
     ) -> int:
         """Work that commits with the transition: reopened materials and outbox rows. Returns outbox rows added.
 
-        `row` already holds the filing as the transition left it (stage, filing number).
+        `filing` holds the filing as the transition left it (stage, filing number).
         """
+        from tracker.notify.outbox import NOTIFIABLE_EVENTS, enqueue_for_transition
+
+        notify = transition["event"] in NOTIFIABLE_EVENTS
+        if not reopen and not notify:
+            return 0
+        row = repo.filing_row(filing)
         if reopen:
             from tracker.rules.service import reopen_materials
 
-            reopen_materials(session, row, reopen, now=transition.recorded_at, settings=self.settings)
-        from tracker.notify.outbox import NOTIFIABLE_EVENTS, enqueue_for_transition
-
-        if transition.event not in NOTIFIABLE_EVENTS:
+            reopen_materials(work.session, row, reopen, now=transition["recorded_at"], settings=self.settings)
+        if not notify:
             return 0
         return enqueue_for_transition(
-            session,
+            work.session,
             filing=row,
-            organisation_name=org_name,
-            transition=transition,
-            now=transition.recorded_at,
+            organisation_name=filing["organisation_name"],
+            transition=TransitionRow(**transition),
+            now=transition["recorded_at"],
             language_default=self.settings.sms_language,
         )
 

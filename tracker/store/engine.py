@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from tracker.errors import Conflict, StorageError, TrackerError
@@ -79,13 +79,13 @@ def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = 
                 raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
             if path.is_dir():
                 raise StorageError(f"{path} is a folder, not a database file")
-            kwargs["poolclass"] = NullPool
+            # Connections stay open in a pool: closing the last one checkpoints the WAL, which costs as much
+            # as the commit itself, on every unit of work.
         else:
             kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
     elif backend == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": max(1, int(lock_timeout))}
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -128,6 +128,35 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
     return StorageError(f"database error on {where}: {exc}")
 
 
+class Work:
+    """One transaction on one connection, for the write path; an ORM session joins it only when asked for.
+
+    Core statements run on `connection()` directly, which saves the ORM's bookkeeping on every update; code
+    that works on rows (rules, outbox) gets `session`, bound to the same connection and transaction.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._session: Session | None = None
+
+    def connection(self) -> Connection:
+        """The connection, inside the transaction."""
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the same transaction (flushed before the commit)."""
+        if self._session is None:
+            self._session = Session(bind=self._connection, expire_on_commit=False, autoflush=False)
+        return self._session
+
+    def finish(self) -> None:
+        """Write what the session holds; the caller commits the connection."""
+        if self._session is not None:
+            self._session.flush()
+            self._session.close()
+
+
 @dataclass
 class Store:
     """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer."""
@@ -152,6 +181,19 @@ class Store:
                 yield session
         except IntegrityError:
             raise  # the service turns constraint violations into refusals with context
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    @contextmanager
+    def work(self) -> Iterator[Work]:
+        """A connection-level transaction (see `Work`): committed on success, rolled back on any error."""
+        try:
+            with self.engine.begin() as connection:
+                work = Work(connection)
+                yield work
+                work.finish()
+        except IntegrityError:
+            raise
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise translate(exc, self.engine.url) from None
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import LargeBinary, Select, and_, bindparam, case, cast, func, or_, update
+from sqlalchemy import Connection, LargeBinary, Select, and_, bindparam, case, cast, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 import states
@@ -16,6 +16,12 @@ from states import AlgorithmType, Event, Kind, Role, Stage
 from tracker.domain import REF_PREFIX, Filing, FilingQuery, Organisation, Transition
 from tracker.errors import Conflict, NotFound
 from tracker.store.tables import FilingRow, MetaRow, OrganisationRow, TransitionRow
+
+
+class Unit(Protocol):
+    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
+
+    def connection(self) -> Connection: ...
 
 
 def to_utc(value: datetime | None) -> datetime | None:
@@ -146,7 +152,7 @@ _BUMP_REVISION = (
 )
 
 
-def bump_revision(session: Session) -> None:
+def bump_revision(session: Unit) -> None:
     """Advance the change counter that open dashboards poll."""
     session.connection().execute(_BUMP_REVISION)
 
@@ -172,7 +178,7 @@ def _checked_update(columns: tuple[str, ...]) -> Any:
     )
 
 
-def update_filing_checked(session: Session, filing_id: int, version: int, values: dict[str, Any]) -> None:
+def update_filing_checked(session: Unit, filing_id: int, version: int, values: dict[str, Any]) -> None:
     """UPDATE … WHERE version = expected; a concurrent writer makes this a Conflict, never an overwrite.
 
     A Core statement on purpose: the ORM would also rewrite the loaded `FilingRow` in place, so a caller
@@ -330,7 +336,11 @@ def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]]
 
 def filing_from_plain(row: Any) -> Filing:
     """Convert a row from `list_rows`."""
-    m = row._mapping
+    return filing_from_mapping(row._mapping)
+
+
+def filing_from_mapping(m: Mapping[str, Any]) -> Filing:
+    """Convert a mapping of filing columns plus `organisation_name`."""
     return Filing(
         id=m["id"],
         ref=m["ref"],
@@ -394,21 +404,78 @@ _NUMBER_HOLDER = select(_FILING_TABLE.c.ref).where(
 )
 
 
-def last_effective(session: Session, filing_id: int) -> datetime | None:
+def last_effective(session: Unit, filing_id: int) -> datetime | None:
     """When the filing's latest event took effect."""
     return to_utc(session.connection().execute(_LAST_EFFECTIVE, {"filing_id": filing_id}).scalar())
 
 
-def entity_approved(session: Session, organisation_id: int) -> bool:
+def entity_approved(session: Unit, organisation_id: int) -> bool:
     """Whether the organisation's entity filing (主体备案) is approved."""
     found = session.connection().execute(_ENTITY_APPROVED, {"organisation_id": organisation_id}).first()
     return found is not None
 
 
-def number_in_use(session: Session, number: str, filing_id: int) -> str | None:
+def number_in_use(session: Unit, number: str, filing_id: int) -> str | None:
     """The reference of another filing already holding `number`, if any."""
     holder = session.connection().execute(_NUMBER_HOLDER, {"number": number, "filing_id": filing_id}).scalar()
     return str(holder) if holder is not None else None
+
+
+_FILING_LOADED = (
+    select(
+        *FILING_COLUMNS,  # type: ignore[call-overload]
+        OrganisationRow.name.label("organisation_name"),  # type: ignore[attr-defined]
+        select(func.max(_TRANSITION_TABLE.c.effective_at))
+        .where(_TRANSITION_TABLE.c.filing_id == _FILING_TABLE.c.id)
+        .scalar_subquery()
+        .label("last_effective"),
+    )
+    .select_from(_FILING_TABLE)
+    .join(OrganisationRow, col(OrganisationRow.id) == _FILING_TABLE.c.organisation_id)
+)
+_LOAD_BY_ID = _FILING_LOADED.where(_FILING_TABLE.c.id == bindparam("value"))
+_LOAD_BY_REF = _FILING_LOADED.where(_FILING_TABLE.c.ref == bindparam("value"))
+_INSERT_TRANSITION = insert(_TRANSITION_TABLE).returning(_TRANSITION_TABLE.c.id)
+
+
+def load_filing(session: Unit, ref: str | int) -> dict[str, Any]:
+    """One round trip: the filing's columns, `organisation_name` and `last_effective` (its latest event time)."""
+    how, value = parse_ref(ref)
+    statement = _LOAD_BY_ID if how == "id" else _LOAD_BY_REF
+    found = session.connection().execute(statement, {"value": value}).mappings().first()
+    if found is None:
+        raise NotFound(f"no filing {ref!s}", hint="`beian list` shows every reference")
+    loaded = dict(found)
+    loaded["last_effective"] = to_utc(loaded["last_effective"])
+    return loaded
+
+
+def filing_row(m: Mapping[str, Any]) -> FilingRow:
+    """A detached `FilingRow` holding these values, for code that works on rows (rules, outbox)."""
+    return FilingRow(**{c.name: m[c.name] for c in FILING_COLUMNS})
+
+
+def insert_transition(session: Unit, values: dict[str, Any]) -> int:
+    """Append one history row; returns its id."""
+    return int(session.connection().execute(_INSERT_TRANSITION, values).scalar_one())
+
+
+def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
+    """Convert a mapping of transition columns."""
+    return Transition(
+        id=m["id"],
+        filing_id=m["filing_id"],
+        event=Event(m["event"]),
+        from_stage=Stage(m["from_stage"]),
+        to_stage=Stage(m["to_stage"]),
+        effective_at=to_utc(m["effective_at"]),  # type: ignore[arg-type]
+        recorded_at=to_utc(m["recorded_at"]),  # type: ignore[arg-type]
+        actor=m["actor"],
+        source=m["source"],
+        note=m["note"],
+        reason=m["reason"],
+        filing_number=m["filing_number"],
+    )
 
 
 def now_utc() -> datetime:
