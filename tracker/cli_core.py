@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from itertools import islice
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -167,6 +167,7 @@ def add(
 @click.option("--sort", type=click.Choice(["ref", "organisation", "title", "kind", "stage", "stage_entered_at", "returns", "filing_number", "updated_at"]), default="ref", show_default=True)
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option("--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`).")
 @json_option
 @pass_cli
 def list_(
@@ -178,6 +179,7 @@ def list_(
     sort: Any,
     desc: bool,
     limit: int | None,
+    overdue: bool,
     as_json: bool,
 ) -> None:
     """List filings."""
@@ -193,36 +195,26 @@ def list_(
         limit=limit,
     )
     service = obj.service()
+    if as_json and not overdue:
+        _write_array(service.export_json(query))
+        return
+    filings = service.filings(replace(query, limit=None) if overdue else query)
+    if overdue:
+        late = service.rules.overdue_filing_ids()
+        filings = [f for f in filings if f.id in late][:limit]
     if as_json:
-        _stream_json(service, query)
+        dump_json([filing_json(f) for f in filings])
         return
     lang = obj.settings.language
     rows = [
         [f.ref, f.organisation, f.title, stage_text(f.stage, f.kind, lang), str(f.returns or ""), f.filing_number or ""]
-        for f in service.filings(query)
+        for f in filings
     ]
     if not rows:
-        click.echo("no filings match" if (stages or organisation or kinds or text) else "no filings yet: `beian add` or `beian demo`")
+        filtered = stages or organisation or kinds or text or overdue
+        click.echo("no filings match" if filtered else "no filings yet: `beian add` or `beian demo`")
         return
     table(["ref", "organisation", "title", "stage", "returns", "filing number"], rows)
-
-
-def _stream_json(service: Any, query: Any) -> None:
-    """Write a JSON array item by item, so 100,000 filings never build one giant string."""
-    from tracker.store import repo
-
-    # On SQLite the database renders the items itself (see `repo.list_json`): several times faster at 100k.
-    with service.store.unit() as session:
-        batches = repo.list_json(session, query)
-        if batches is not None:
-            _write_array(batches)
-            return
-    import json
-
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every item, not one per call
-    rows = iter(service.filing_rows(query))
-    texts = (encode(filing_json(row)).encode() for row in rows)
-    _write_array(iter(lambda: list(islice(texts, 1000)), []))
 
 
 def _write_array(batches: Iterable[Sequence[bytes]]) -> None:

@@ -270,6 +270,28 @@ class FilingService:
         with self.store.unit() as session:
             return [r._mapping for r in repo.list_rows(session, query or FilingQuery())]
 
+    def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
+        """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
+
+        On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
+        elsewhere `tracker.render.filing_json` does, with the same keys, order and values.
+        """
+        query = query or FilingQuery()
+        with self.store.unit() as session:
+            batches = repo.list_json(session, query)
+            if batches is not None:
+                for batch in batches:
+                    yield list(batch)
+                return
+        import json
+
+        from tracker.render import filing_json
+
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        rows = self.filing_rows(query)
+        for start in range(0, len(rows), 1000):
+            yield [encode(filing_json(row)).encode() for row in rows[start : start + 1000]]
+
     def count(self, query: FilingQuery | None = None) -> int:
         """How many filings match the query (ignoring its window)."""
         with self.store.unit() as session:
