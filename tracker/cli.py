@@ -68,7 +68,9 @@ def _collector_paused() -> Iterator[None]:
 
 def json_option(func: F) -> F:
     """Add `--json` (passed to the command as `as_json`)."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable format, see the README).")(func)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (a stable format, see the README)."
+    )(func)
 
 
 pass_cli = click.make_pass_decorator(CliContext)
@@ -92,8 +94,15 @@ class BeianGroup(click.Group):
             raise _ReaderGone() from None
 
 
-@click.group(cls=BeianGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="URL", envvar="BEIAN_DATABASE_URL", help="Database URL or SQLite file path [env BEIAN_DATABASE_URL].")
+@click.group(
+    cls=BeianGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar="BEIAN_DATABASE_URL",
+    help="Database URL or SQLite file path [env BEIAN_DATABASE_URL].",
+)
 @click.version_option(package_name="beian-tracker", prog_name="beian")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:

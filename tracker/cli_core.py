@@ -85,7 +85,9 @@ def org() -> None:
 
 @org.command("add")
 @click.argument("name")
-@click.option("--credit-code", "-c", required=True, help="Unified social credit code (统一社会信用代码), 18 characters.")
+@click.option(
+    "--credit-code", "-c", required=True, help="Unified social credit code (统一社会信用代码), 18 characters."
+)
 @click.option("--region", help="6-digit administrative code of the registered address, e.g. 110108.")
 @json_option
 @pass_cli
@@ -107,19 +109,36 @@ def org_list(obj: CliContext, as_json: bool) -> None:
     if as_json:
         dump_json([organisation_json(o) for o in orgs])
         return
-    table(["id", "name", "credit code", "region"], [[str(o.id), o.name, o.credit_code, o.region or ""] for o in orgs])
+    table(
+        ["id", "name", "credit code", "region"],
+        [[str(o.id), o.name, o.credit_code, o.region or ""] for o in orgs],
+    )
 
 
 @click.command()
 @click.argument("title")
 @click.option("--org", "-o", "organisation", required=True, help="Organisation id, name or credit code.")
-@click.option("--kind", "-k", default="algorithm", show_default=True, help="algorithm | entity | genai_filing | genai_registration (or 算法备案, 主体备案, …).")
+@click.option(
+    "--kind",
+    "-k",
+    default="algorithm",
+    show_default=True,
+    help="algorithm | entity | genai_filing | genai_registration (or 算法备案, 主体备案, …).",
+)
 @click.option("--role", help="provider (服务提供者) | tech_supporter (服务技术支持者). Default provider.")
-@click.option("--type", "algorithm_type", help="Algorithm type: generative (生成合成类, 01), recommendation, ranking, retrieval, scheduling.")
+@click.option(
+    "--type",
+    "algorithm_type",
+    help="Algorithm type: generative (生成合成类, 01), recommendation, ranking, retrieval, scheduling.",
+)
 @click.option("--upstream-model", help="Third-party model the product is built on, if any.")
 @click.option("--upstream-filing-number", help="That model's algorithm filing number (网信算备…号).")
-@click.option("--launch-date", help="Service launch date YYYY-MM-DD (starts the 10-working-day filing deadline).")
-@click.option("--no-public-opinion", is_flag=True, help="The service has no public-opinion attributes (舆论属性).")
+@click.option(
+    "--launch-date", help="Service launch date YYYY-MM-DD (starts the 10-working-day filing deadline)."
+)
+@click.option(
+    "--no-public-opinion", is_flag=True, help="The service has no public-opinion attributes (舆论属性)."
+)
 @click.option("--description", help="Free text.")
 @json_option
 @pass_cli
@@ -160,14 +179,35 @@ def add(
 
 
 @click.command("list")
-@click.option("--stage", "-s", "stages", multiple=True, help="Only this stage (English or Chinese); repeatable.")
+@click.option(
+    "--stage", "-s", "stages", multiple=True, help="Only this stage (English or Chinese); repeatable."
+)
 @click.option("--org", "-o", "organisation", help="Organisation id, name (part) or credit code.")
 @click.option("--kind", "-k", "kinds", multiple=True, help="Only this kind; repeatable.")
 @click.option("--search", "text", help="Text in the reference, title, organisation or filing number.")
-@click.option("--sort", type=click.Choice(["ref", "organisation", "title", "kind", "stage", "stage_entered_at", "returns", "filing_number", "updated_at"]), default="ref", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(
+        [
+            "ref",
+            "organisation",
+            "title",
+            "kind",
+            "stage",
+            "stage_entered_at",
+            "returns",
+            "filing_number",
+            "updated_at",
+        ]
+    ),
+    default="ref",
+    show_default=True,
+)
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
-@click.option("--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`).")
+@click.option(
+    "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
+)
 @json_option
 @pass_cli
 def list_(
@@ -207,7 +247,14 @@ def list_(
         return
     lang = obj.settings.language
     rows = [
-        [f.ref, f.organisation, f.title, stage_text(f.stage, f.kind, lang), str(f.returns or ""), f.filing_number or ""]
+        [
+            f.ref,
+            f.organisation,
+            f.title,
+            stage_text(f.stage, f.kind, lang),
+            str(f.returns or ""),
+            f.filing_number or "",
+        ]
         for f in filings
     ]
     if not rows:
@@ -257,7 +304,14 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
     f = service.filing(ref)
     outcomes = service.events(ref)
     if as_json:
-        dump_json({"ref": f.ref, "stage": f.stage.value, "stage_zh": states.zh(f.stage, f.kind), "events": [outcome_json(o, f.kind) for o in outcomes]})
+        dump_json(
+            {
+                "ref": f.ref,
+                "stage": f.stage.value,
+                "stage_zh": states.zh(f.stage, f.kind),
+                "events": [outcome_json(o, f.kind) for o in outcomes],
+            }
+        )
         return
     lang = obj.settings.language
     click.echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
@@ -280,7 +334,9 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
 @click.option("--at", "at", help="When it happened (YYYY-MM-DD [HH:MM]); default now.")
 @click.option("--by", "actor", help="Who records it; default $USER.")
 @click.option("--if-version", type=int, help="Refuse (exit 4) unless the filing is still at this version.")
-@click.option("--reopen", multiple=True, help="With return_for_revision: a material to fix (reopened); repeatable.")
+@click.option(
+    "--reopen", multiple=True, help="With return_for_revision: a material to fix (reopened); repeatable."
+)
 @click.option("--no-send", is_flag=True, help="Queue notifications but do not send them now.")
 @json_option
 @pass_cli

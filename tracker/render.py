@@ -157,7 +157,13 @@ def transition_json(t: Transition, kind: Kind) -> dict[str, Any]:
 
 def organisation_json(o: Organisation) -> dict[str, Any]:
     """The stable JSON object of one organisation."""
-    return {"id": o.id, "name": o.name, "credit_code": o.credit_code, "region": o.region, "created_at": iso(o.created_at)}
+    return {
+        "id": o.id,
+        "name": o.name,
+        "credit_code": o.credit_code,
+        "region": o.region,
+        "created_at": iso(o.created_at),
+    }
 
 
 def outcome_json(o: states.Outcome, kind: Kind) -> dict[str, Any]:

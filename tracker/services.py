@@ -433,7 +433,9 @@ class FilingService:
         after = {**filing, **values, "version": filing["version"] + 1}
         queued = self._after_transition(session, after, transition, request.reopen)
         repo.bump_revision(session)
-        return AdvanceResult(repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued)
+        return AdvanceResult(
+            repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued
+        )
 
     def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
         if result.transition.event is not Event.APPROVE:
@@ -451,7 +453,12 @@ class FilingService:
             )
 
     def _context(
-        self, session: Session | Work, filing: Mapping[str, Any], event: Event | None, *, explain_all: bool = False
+        self,
+        session: Session | Work,
+        filing: Mapping[str, Any],
+        event: Event | None,
+        *,
+        explain_all: bool = False,
     ) -> GuardContext:
         """Facts the guards need, computed only for the events that need them."""
         needs_entity = explain_all or event is Event.SUBMIT
@@ -460,8 +467,12 @@ class FilingService:
             kind=Kind(filing["kind"]),
             stage=Stage(filing["stage"]),
             returned_from=Stage(filing["returned_from"]) if filing["returned_from"] else None,
-            algorithm_type=states.AlgorithmType(filing["algorithm_type"]) if filing["algorithm_type"] else None,
-            entity_approved=repo.entity_approved(session, filing["organisation_id"]) if needs_entity else False,
+            algorithm_type=states.AlgorithmType(filing["algorithm_type"])
+            if filing["algorithm_type"]
+            else None,
+            entity_approved=repo.entity_approved(session, filing["organisation_id"])
+            if needs_entity
+            else False,
         )
         if needs_materials:
             from tracker.rules.service import beijing_date, guard_facts

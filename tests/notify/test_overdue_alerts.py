@@ -13,7 +13,9 @@ ORG = "北京星河智算科技有限公司"
 
 def test_an_overdue_launch_deadline_is_announced_once_per_phone(service: FilingService) -> None:
     service.add_organisation(ORG, "91110108MA01A2B3CF", "110108")
-    late = service.add_filing(FilingDraft(organisation=ORG, title="上线未备案", launch_date=date(2026, 10, 1)))
+    late = service.add_filing(
+        FilingDraft(organisation=ORG, title="上线未备案", launch_date=date(2026, 10, 1))
+    )
     service.add_filing(FilingDraft(organisation=ORG, title="刚上线", launch_date=date(2026, 11, 1)))
     service.add_filing(FilingDraft(organisation=ORG, title="主体", kind=Kind.ENTITY))
     service.notify.add_recipient("13800138000", organisation=ORG, events=["overdue"])

@@ -272,7 +272,9 @@ class RulesService:
         """
         from tracker.notify.outbox import enqueue_overdue
 
-        overdue = [(fid, d) for fid, _, found in self._all() for d in found if d.overdue and not d.regulator_sla]
+        overdue = [
+            (fid, d) for fid, _, found in self._all() for d in found if d.overdue and not d.regulator_sla
+        ]
         if not overdue:
             return 0
         queued = 0

@@ -131,7 +131,9 @@ def find_organisation(session: Session, key: str | int) -> OrganisationRow:
         )
     row = session.exec(statement).first()
     if row is None:
-        raise NotFound(f"no organisation {text!r}", hint="`beian org list` shows them; `beian org add` adds one")
+        raise NotFound(
+            f"no organisation {text!r}", hint="`beian org list` shows them; `beian org add` adds one"
+        )
     return row
 
 
@@ -385,7 +387,9 @@ def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
 
 def history_rows(session: Session, filing_id: int) -> Sequence[TransitionRow]:
     """A filing's history, oldest first."""
-    statement = select(TransitionRow).where(TransitionRow.filing_id == filing_id).order_by(col(TransitionRow.id))
+    statement = (
+        select(TransitionRow).where(TransitionRow.filing_id == filing_id).order_by(col(TransitionRow.id))
+    )
     return session.exec(statement).all()
 
 
