@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, get_args
 
 import click
 
 import states
 from states import UnknownName
 from tracker.cli import CliContext, json_option, pass_cli
+from tracker.domain import SortKey
 from tracker.errors import TrackerError, UsageError
 from tracker.render import (
     dump_json,
@@ -187,19 +188,7 @@ def add(
 @click.option("--search", "text", help="Text in the reference, title, organisation or filing number.")
 @click.option(
     "--sort",
-    type=click.Choice(
-        [
-            "ref",
-            "organisation",
-            "title",
-            "kind",
-            "stage",
-            "stage_entered_at",
-            "returns",
-            "filing_number",
-            "updated_at",
-        ]
-    ),
+    type=click.Choice(get_args(SortKey)),
     default="ref",
     show_default=True,
 )
