@@ -24,7 +24,7 @@ from tracker.config import Settings, save_setting
 from tracker.errors import TrackerError
 from tracker.services import FilingService
 from tui.display import LANGUAGE_NAMES, LANGUAGES
-from tui.messages import RefreshFailed, StoreChanged
+from tui.messages import RefreshFailed, SmsDispatched, StoreChanged
 
 SAVE_DELAY = 0.5
 """Seconds a preference must stay unchanged before it is written to the settings file."""
@@ -108,6 +108,27 @@ class TrackerApp(App[None]):
                 timeout=8,
                 markup=False,
             )
+
+    # -- SMS ------------------------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="sms")
+    def send_queued_sms(self) -> None:
+        """Deliver the SMS an event just queued, off the UI thread; the outbox keeps anything not sent."""
+        try:
+            report = self.service.notify.dispatch_pending()
+        except TrackerError as exc:
+            self.post_message(SmsDispatched(f"SMS queued, not sent yet: {exc}", failed=True))
+            return
+        self.post_message(SmsDispatched(report.summary, failed=bool(report.failed or report.stopped)))
+
+    @on(SmsDispatched)
+    def _sms_dispatched(self, message: SmsDispatched) -> None:
+        self.notify(
+            message.summary,
+            title="短信 SMS",
+            severity="warning" if message.failed else "information",
+            markup=False,
+        )
 
     # -- preferences ------------------------------------------------------------------------------
 

@@ -32,6 +32,14 @@ class StoreChanged(Message, bubble=False):
 
 
 @dataclass
+class SmsDispatched(Message, bubble=False):
+    """The SMS queued by an event were handed to the dispatcher (sent, retrying, or waiting for settings)."""
+
+    summary: str
+    failed: bool
+
+
+@dataclass
 class RefreshFailed(Message, bubble=False):
     """Polling the database failed (locked, unreachable); the poller keeps trying."""
 

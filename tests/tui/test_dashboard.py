@@ -18,6 +18,7 @@ from tui.messages import (
     FilingsLoaded,
     OutcomesLoaded,
     RefreshFailed,
+    SmsDispatched,
     StageCountsLoaded,
     StoreChanged,
 )
@@ -198,3 +199,28 @@ async def test_a_failing_refresh_shows_a_notice_and_the_app_keeps_running(
         await pilot.pause()
         assert any("Refresh resumed" in (n.title or "") for n in app._notifications)
         assert app.is_running
+
+
+async def test_approving_in_the_dashboard_hands_the_sms_to_the_dispatcher(
+    service: FilingService, refs: dict[str, str]
+) -> None:
+    ref = refs["final"]
+    service.notify.add_recipient("13800138000", filing=ref)
+    messages: list[Message] = []
+    app = make_app(service)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_for(pilot, messages, FilingsLoaded)
+        table = app.screen.query_one(FilingTable)
+        table.move_cursor(refs_in(table).index(ref))
+        await pilot.press("a")
+        await wait_for(pilot, messages, OutcomesLoaded, lambda m: m.filing.ref == ref)
+        assert isinstance(app.screen, AdvanceScreen)
+        app.screen.query_one("#advance-number", Input).value = "网信算备110108555010101260013号"
+        await pilot.press("ctrl+s")
+        advanced = await wait_for(pilot, messages, FilingAdvanced)
+        assert advanced.result.notifications == 1
+        dispatched = await wait_for(pilot, messages, SmsDispatched)
+        # Twilio is not configured in tests: the message waits in the outbox, nothing is lost
+        assert "not configured" in dispatched.summary
+    [queued] = service.notify.notifications(ref)
+    assert queued.status == "pending" and queued.phone == "+8613800138000"

@@ -240,6 +240,11 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
         )
         for warning in message.result.warnings:
             self.app.notify(warning, title=pick(lang, "注意", "Warning"), severity="warning", markup=False)
+        if message.result.notifications:
+            from tui.app import TrackerApp  # deferred: the app module imports this screen
+
+            if isinstance(self.app, TrackerApp):
+                self.app.send_queued_sms()
         self.dismiss(message.result)
 
     @on(ActionFailed)
