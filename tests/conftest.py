@@ -151,3 +151,19 @@ def service(db_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
     store = open_store(db_url)
     yield FilingService(store, Settings(), clock=clock)
     store.dispose()
+
+
+@pytest.fixture
+def beian(db_url: str, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """`beian --db URL ARGS` in this process, on SQLite and PostgreSQL."""
+    from tests.cli_support import bound_to
+
+    return bound_to(capsys, db_url)
+
+
+@pytest.fixture
+def beian_sqlite(sqlite_url: str, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """`beian --db URL ARGS` in this process, on SQLite only."""
+    from tests.cli_support import bound_to
+
+    return bound_to(capsys, sqlite_url)

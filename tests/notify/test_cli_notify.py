@@ -10,20 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.cli_support import run_beian as beian
 from tests.notify.support import REPO, TOKEN, FakeSender, TwilioMock, World, permanent
-from tracker.cli import main
 from tracker.notify.service import NotifyService
-
-
-def beian(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run `beian ARGS`; returns (exit code, stdout, stderr)."""
-    capsys.readouterr()
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

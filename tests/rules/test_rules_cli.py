@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import gc
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
-from tracker.cli import main
+from tests.cli_support import Beian, Result
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
 UPSTREAM = "网信算备110108555010101260013号"
 BEIJING = timezone(timedelta(hours=8))
-
-
-@dataclass
-class Result:
-    """What one `beian` run did."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        """stdout parsed as JSON."""
-        return json.loads(self.out)
-
-    def error(self, code: int) -> str:
-        """Assert the exit code and a one-line error; returns it."""
-        assert self.code == code, (self.code, self.out, self.err)
-        [line] = self.err.splitlines()
-        assert line.startswith("beian: error: ") and "Traceback" not in self.out
-        return line
-
-
-Beian = Callable[..., Result]
-
-
-@pytest.fixture
-def beian(db_url: str, capsys: pytest.CaptureFixture[str]) -> Beian:
-    """`beian --db URL ARGS` in this process, on SQLite and PostgreSQL."""
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(["--db", db_url, *args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        gc.collect()  # release the run's engine (and its PostgreSQL connections) now
-        return Result(code, out, err)
-
-    return run
 
 
 def ok(result: Result) -> Result:
@@ -183,14 +138,14 @@ def test_generative_ai_tracks_work_end_to_end(beian: Beian) -> None:
     assert {"genai.filing_form", "genai.keyword_list", "genai.test_account", "common.complaint_entry"} <= set(
         blocking
     )
-    assert "genai.filing_form" in beian("advance", gai, "submit").error(1)
+    assert "genai.filing_form" in beian("advance", gai, "submit").fails_cleanly(1)
     tick(beian, gai, ["附件4 拦截关键词列表", "annex 1: security assessment report"])
     tick(beian, gai, missing(beian, gai))
     for event, stage in (("submit", "provincial_review"), ("pass_review", "national_review")):
         assert ok(beian("advance", gai, event, "--json")).json()["stage"] == stage
     assert "Region-ModelName" in beian(
         "advance", gai, "approve", "--filing-number", "网信算备110108555010101260013号"
-    ).error(1)
+    ).fails_cleanly(1)
     approved = ok(
         beian("advance", gai, "approve", "--filing-number", "Beijing-XingHeDuiHua-202608030041", "--json")
     ).json()
@@ -241,19 +196,21 @@ def test_bad_materials_input_is_one_line_and_changes_nothing(beian: Beian) -> No
         "ref"
     ]
     before = missing(beian, ref)
-    assert "no material" in beian("materials", ref, "--done", "nonsense").error(2)
+    assert "no material" in beian("materials", ref, "--done", "nonsense").fails_cleanly(2)
     assert "exactly one --done" in beian(
         "materials", ref, "--done", "a", "--done", "b", "--file", "x.pdf"
-    ).error(2)
-    assert "--note" in beian("materials", ref, "--done", "third_party.upstream_filing_number").error(2)
+    ).fails_cleanly(2)
+    assert "--note" in beian("materials", ref, "--done", "third_party.upstream_filing_number").fails_cleanly(
+        2
+    )
     assert "21" in beian(
         "materials", ref, "--done", "third_party.upstream_filing_number", "--note", "网信算备12345号"
-    ).error(2)
-    assert "not on the checklist" in beian("materials", ref, "--done", "genai.filing_form").error(2)
-    beian("materials", "ALG-0404").error(3)
+    ).fails_cleanly(2)
+    assert "not on the checklist" in beian("materials", ref, "--done", "genai.filing_form").fails_cleanly(2)
+    beian("materials", "ALG-0404").fails_cleanly(3)
     assert missing(beian, ref) == before
     partial = beian("materials", ref, "--done", "algo.self_assessment", "--done", "nonsense")
-    partial.error(2)
+    partial.fails_cleanly(2)
     assert (
         "ticked algo.self_assessment" in partial.out
     )  # the items before the bad one went through, and say so
@@ -271,8 +228,8 @@ def test_dates_record_clear_and_scope_the_deadlines(beian: Beian) -> None:
     assert "no holiday data for 2030" in ok(beian("due")).err
     assert ok(beian("dates", ref, "--no-public-opinion", "--json")).json()["deadlines"] == []
     ok(beian("dates", ref, "--public-opinion"))
-    assert "contradict" in beian("dates", ref, "--launch", "2030-06-03", "--clear", "launch").error(2)
-    assert "YYYY-MM-DD" in beian("dates", ref, "--change", "next week").error(2)
+    assert "contradict" in beian("dates", ref, "--launch", "2030-06-03", "--clear", "launch").fails_cleanly(2)
+    assert "YYYY-MM-DD" in beian("dates", ref, "--change", "next week").fails_cleanly(2)
     cleared = ok(beian("dates", ref, "--clear", "launch", "--json")).json()
     assert cleared["launch_date"] is None and cleared["deadlines"] == []
     assert "no running deadlines" in ok(beian("due", "--within", "5")).out

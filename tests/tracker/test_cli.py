@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,73 +15,13 @@ import pytest
 
 import states
 from states import Kind
-from tracker.cli import _register_commands, cli, main
+from tests.cli_support import Beian, Result, run_beian
+from tracker.cli import _register_commands, cli
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
 NUMBER = "网信算备110108555010101260013号"
 HEAD = "0003"
-
-
-@dataclass
-class Result:
-    """What one `beian` run did."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        """stdout parsed as JSON."""
-        return json.loads(self.out)
-
-    def fails_cleanly(self, code: int) -> str:
-        """Assert the exit code and one error line on stderr with no traceback; returns that line."""
-        assert self.code == code, (self.code, self.out, self.err)
-        lines = self.err.splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("beian: error: "), self.err
-        assert "Traceback" not in self.err + self.out
-        return lines[0]
-
-
-Beian = Callable[..., Result]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], args: list[str]) -> Result:
-    """`beian ARGS` in this process; SystemExit becomes the exit code."""
-    capsys.readouterr()
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    else:  # pragma: no cover - main always exits
-        code = 0
-    out, err = capsys.readouterr()
-    if any(arg.startswith("postgresql") for arg in args):
-        gc.collect()  # close the run's pooled PostgreSQL connections now, not whenever the collector runs
-    return Result(code, out, err)
-
-
-def make_beian(capsys: pytest.CaptureFixture[str], url: str) -> Beian:
-    """A runner bound to one database."""
-
-    def beian(*args: str) -> Result:
-        return run_cli(capsys, ["--db", url, *args])
-
-    return beian
-
-
-@pytest.fixture
-def beian(db_url: str, capsys: pytest.CaptureFixture[str]) -> Beian:
-    """`beian` on SQLite and PostgreSQL."""
-    return make_beian(capsys, db_url)
-
-
-@pytest.fixture
-def beian_sqlite(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Beian:
-    """`beian` on SQLite only."""
-    return make_beian(capsys, sqlite_url)
 
 
 def tick_materials(url: str, ref: str) -> None:
@@ -154,7 +91,7 @@ def test_every_command_has_help_showing_its_docstring(
 ) -> None:
     command = _command(path)
     assert command.help and command.help.strip(), f"{' '.join(path)} has no docstring"
-    result = run_cli(capsys, [*path, "--help"])
+    result = run_beian(capsys, *path, "--help")
     assert result.code == 0, result.err
     assert result.err == ""
     first_line = command.help.strip().splitlines()[0]
@@ -362,7 +299,7 @@ def test_bad_input_gets_its_exit_code_one_line_and_changes_nothing(
 
 def test_missing_folder_is_a_storage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for db in (str(tmp_path / "nowhere" / "beian.db"), f"sqlite:///{tmp_path}/nowhere/beian.db"):
-        line = run_cli(capsys, ["--db", db, "list"]).fails_cleanly(5)
+        line = run_beian(capsys, "--db", db, "list").fails_cleanly(5)
         assert "nowhere" in line
     assert not (tmp_path / "nowhere").exists()
 
@@ -373,7 +310,7 @@ def test_a_file_that_is_not_a_database_is_a_storage_error(
     notes = tmp_path / "notes.txt"
     notes.write_text("meeting notes, not a database\n" * 50, encoding="utf-8")
     for args in (["list"], ["advance", "ALG-0001", "submit"], ["init"]):
-        line = run_cli(capsys, ["--db", str(notes), *args]).fails_cleanly(5)
+        line = run_beian(capsys, "--db", str(notes), *args).fails_cleanly(5)
         assert "not a" in line
     assert notes.read_text(encoding="utf-8") == "meeting notes, not a database\n" * 50
 
@@ -395,7 +332,7 @@ def test_a_locked_sqlite_file_is_a_storage_error(
 
 
 def test_an_unreachable_postgresql_is_a_storage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    line = run_cli(capsys, ["--db", "postgresql://postgres@127.0.0.1:1/test", "list"]).fails_cleanly(5)
+    line = run_beian(capsys, "--db", "postgresql://postgres@127.0.0.1:1/test", "list").fails_cleanly(5)
     assert "127.0.0.1" in line
 
 
@@ -524,7 +461,7 @@ def test_apply_reads_standard_input(draft: str, beian_sqlite: Beian, monkeypatch
 def test_diagram_shows_every_transition(
     option: tuple[str, ...], kind: Kind, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = run_cli(capsys, ["diagram", *option])
+    result = run_beian(capsys, "diagram", *option)
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == "stateDiagram-v2"
@@ -553,26 +490,26 @@ def test_demo_leaves_a_database_with_data_alone(beian_sqlite: Beian) -> None:
 
 def test_init_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "new.db"
-    first = run_cli(capsys, ["--db", str(path), "init"])
+    first = run_beian(capsys, "--db", str(path), "init")
     assert first.code == 0, first.err
     assert "created" in first.out and HEAD in first.out
-    second = run_cli(capsys, ["--db", str(path), "init"])
+    second = run_beian(capsys, "--db", str(path), "init")
     assert second.code == 0 and "up to date" in second.out
-    again = run_cli(capsys, ["--db", f"sqlite:///{path}", "init", "--json"])
+    again = run_beian(capsys, "--db", f"sqlite:///{path}", "init", "--json")
     assert again.code == 0
     assert again.json() == {"database": str(path), "from_revision": HEAD, "revision": HEAD}
-    assert run_cli(capsys, ["--db", str(path), "list", "--json"]).json() == []
+    assert run_beian(capsys, "--db", str(path), "list", "--json").json() == []
 
 
 def test_init_json_on_a_new_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "fresh.db"
-    result = run_cli(capsys, ["--db", str(path), "init", "--json"])
+    result = run_beian(capsys, "--db", str(path), "init", "--json")
     assert result.code == 0, result.err
     assert result.json() == {"database": str(path), "from_revision": None, "revision": HEAD}
 
 
 def test_a_missing_database_file_asks_for_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    line = run_cli(capsys, ["--db", str(tmp_path / "absent.db"), "list"]).fails_cleanly(5)
+    line = run_beian(capsys, "--db", str(tmp_path / "absent.db"), "list").fails_cleanly(5)
     assert "beian init" in line
     assert not (tmp_path / "absent.db").exists()
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.cli import _register_commands, cli, main
+from tests.cli_support import run_beian as _beian
+from tracker.cli import _register_commands, cli
 from tracker.config import Settings, load_settings, save_setting
 from tracker.errors import ConfigError
 
@@ -19,16 +20,6 @@ def _write(home: Path, text: str) -> Path:
     path = home / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _beian(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_file_then_environment_then_overrides(

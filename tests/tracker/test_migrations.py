@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import DateTime, bindparam, text
 
 from states import Stage
-from tracker.cli import main
+from tests.cli_support import run_beian as _beian
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.services import FilingService
@@ -88,16 +88,6 @@ def _fill_0001(store: Store) -> None:
         ):  # explicit ids leave the sequences behind; a real 0001 database has them in step
             for table in ("organisation", "filing", "transition", "outbox"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1)"))
-
-
-def _beian(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_schema_head_in_the_code_is_the_newest_migration() -> None:
