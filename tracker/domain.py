@@ -214,17 +214,14 @@ class MaterialStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class DeadlineView:
-    """One statutory period running for a filing, counted in working days."""
+class Deadline:
+    """One running statutory period and where the filing stands against it."""
 
-    filing_id: int
-    ref: str
     id: str
-    """The rule's id: D1 launch, D2 change, D3 termination, D4 the regulator's decision."""
     zh: str
     en: str
     trigger: str
-    """Which date started it: launch_date, change_date, termination_date, materials_complete_date, submitted."""
+    """Which recorded date started the period (launch_date, change_date, …)."""
     trigger_date: date
     due_date: date
     working_days: int
@@ -233,15 +230,22 @@ class DeadlineView:
     overdue: bool
     due_soon: bool
     regulator_sla: bool
-    """The period binds the regulator (an overrun is the regulator's, not the filer's)."""
+    """The period binds the regulator: an overrun is the regulator's, not the filer's."""
     basis: str
     warnings: tuple[str, ...] = ()
-    """Doubts about the calendar used, e.g. a year without holiday data counted Monday–Friday."""
 
     @property
     def label(self) -> str:
         """Bilingual label, "zh (en)"."""
         return f"{self.zh} ({self.en})"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView(Deadline):
+    """A running deadline together with the filing it belongs to."""
+
+    filing_id: int = 0
+    ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tracker.rules._toml import SOURCE_TAGS, RulesError
 from tracker.rules.calendar import Counted, DueDate, WorkCalendar, YearOverride, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
-from tracker.rules.forecast import Forecast, StageForecast, StageSample, forecast
+from tracker.rules.forecast import Forecast, StageSample, forecast
 from tracker.rules.materials import find_material, missing, required_materials
 from tracker.rules.model import Condition, DeadlineRule, MaterialItem, Prior, RuleSet, Source
 from tracker.rules.ruleset import load_rules
@@ -27,7 +27,6 @@ __all__ = [
     "RuleSet",
     "RulesError",
     "Source",
-    "StageForecast",
     "StageSample",
     "WorkCalendar",
     "YearOverride",

@@ -4,7 +4,7 @@ lacks (`guard_facts`), items a return reopens (`reopen_materials`), and conversi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,9 @@ from sqlmodel import Session
 import states
 from states import AlgorithmType, Event, GuardContext, Kind, Role, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, MaterialStatus, StageEstimate
+from tracker.domain import Deadline, DeadlineView, MaterialStatus
 from tracker.errors import UsageError
 from tracker.rules import _queries as q
-from tracker.rules.deadlines import Deadline
-from tracker.rules.forecast import StageForecast
 from tracker.rules.materials import find_material, required_materials
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.rules.ruleset import load_rules
@@ -172,29 +170,7 @@ def check_number(item: MaterialItem, value: str | None) -> str:
 
 def to_view(filing_id: int, ref: str, d: Deadline) -> DeadlineView:
     """A computed deadline as the domain object the CLI and dashboard show."""
-    return DeadlineView(
-        filing_id=filing_id,
-        ref=ref,
-        id=d.id,
-        zh=d.zh,
-        en=d.en,
-        trigger=d.trigger,
-        trigger_date=d.trigger_date,
-        due_date=d.due_date,
-        working_days=d.working_days,
-        working_days_left=d.working_days_left,
-        overdue=d.overdue,
-        due_soon=d.due_soon,
-        regulator_sla=d.regulator_sla,
-        basis=d.basis,
-        warnings=d.warnings,
-    )
-
-
-def estimate(s: StageForecast) -> StageEstimate:
-    return StageEstimate(
-        s.stage, s.median_days, s.p80_days, s.probability, s.basis, s.samples, s.elapsed_days
-    )
+    return DeadlineView(filing_id=filing_id, ref=ref, **{f.name: getattr(d, f.name) for f in fields(d)})
 
 
 def urgency(d: DeadlineView) -> tuple[int, bool, date, str]:

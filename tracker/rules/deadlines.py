@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from states import Kind, Stage
+from tracker.domain import Deadline
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.model import RuleSet
 
 __all__ = ["Deadline", "running_deadlines"]
-
-
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    """One running statutory period and where the filing stands against it."""
-
-    id: str
-    zh: str
-    en: str
-    trigger: str
-    """Which recorded date started the period (launch_date, change_date, …)."""
-    trigger_date: date
-    due_date: date
-    working_days: int
-    working_days_left: int
-    """Working days after today up to the due date; negative once overdue."""
-    overdue: bool
-    due_soon: bool
-    regulator_sla: bool
-    """The period binds the regulator: an overrun is the regulator's, not the filer's."""
-    basis: str
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """Bilingual label, "zh (en)"."""
-        return f"{self.zh} ({self.en})"
 
 
 def running_deadlines(

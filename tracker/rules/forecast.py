@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from statistics import NormalDist
-from typing import Literal
 
 from states import Kind, Stage, label
+from tracker.domain import StageEstimate
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.model import Prior, RuleSet
 
-__all__ = ["Forecast", "StageForecast", "StageSample", "forecast"]
+__all__ = ["Forecast", "StageSample", "forecast"]
 
 _Z80 = NormalDist().inv_cdf(0.8)
 _SAMPLED = Stage.OFFLINE_CHECK
@@ -41,21 +41,6 @@ class StageSample:
 
 
 @dataclass(frozen=True, slots=True)
-class StageForecast:
-    """Remaining working days expected in one stage."""
-
-    stage: Stage
-    median_days: float
-    p80_days: float
-    probability: float
-    """1.0, or the offline-check rate for a 线下核查 that may not happen."""
-    basis: Literal["history", "prior"]
-    samples: int
-    """Recorded visits of this stage in the history given (used or not)."""
-    elapsed_days: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class Forecast:
     """When the filing is expected to leave review, as a median and an 80th-percentile date."""
 
@@ -67,8 +52,8 @@ class Forecast:
     median_days: float | None
     p80_days: float | None
     basis: str
-    per_stage: tuple[StageForecast, ...] = ()
-    per_return: StageForecast | None = None
+    per_stage: tuple[StageEstimate, ...] = ()
+    per_return: StageEstimate | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -110,7 +95,7 @@ class _Estimator:
         self.used: dict[Stage, list[StageSample]] = {}
         self.prior_stages: list[Stage] = []
 
-    def stage(self, stage: Stage, elapsed: int = 0, probability: float = 1.0) -> StageForecast | None:
+    def stage(self, stage: Stage, elapsed: int = 0, probability: float = 1.0) -> StageEstimate | None:
         history = self.by_stage.get(stage, [])
         name = label(stage, "both", self.kind)
         if len(history) >= self.rules.history_min_samples:
@@ -118,7 +103,7 @@ class _Estimator:
             if left:
                 self.used[stage] = history
                 median, p80 = _quantile(left, 0.5), _quantile(left, 0.8)
-                return StageForecast(stage, median, p80, probability, "history", len(history), elapsed)
+                return StageEstimate(stage, median, p80, probability, "history", len(history), elapsed)
             self.warnings.append(
                 f"{name} has lasted {elapsed} working days, longer than every recorded visit"
             )
@@ -128,7 +113,7 @@ class _Estimator:
             return None
         self.prior_stages.append(stage)
         median, p80 = _prior_remaining(prior, elapsed)
-        return StageForecast(stage, median, p80, probability, "prior", len(history), elapsed)
+        return StageEstimate(stage, median, p80, probability, "prior", len(history), elapsed)
 
     def basis(self) -> str:
         prior = self.rules.prior_basis
@@ -194,7 +179,7 @@ def forecast(
     elapsed = calendar.workdays_between(entered_current_at, today) if current_stage != Stage.DRAFT else None
     # the stage a filing is in, or re-enters after a return, is certain; a later 线下核查 is only sampled
     certain = 2 if current_stage == Stage.RETURNED else 1
-    per_stage: list[StageForecast] = []
+    per_stage: list[StageEstimate] = []
     for i, stage in enumerate(stages):
         probability = 1.0
         if stage == _SAMPLED and i >= certain:

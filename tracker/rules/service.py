@@ -28,7 +28,6 @@ from tracker.rules._facts import (
     OPEN_STAGES,
     check_number,
     checklist,
-    estimate,
     guard_facts,
     material_status,
     reopen_materials,
@@ -358,7 +357,7 @@ class RulesService:
             p80_days=result.p80_days,
             basis=result.basis,
             rules_version=self.rules.version,
-            stages=tuple(estimate(s) for s in result.per_stage),
-            per_return=estimate(result.per_return) if result.per_return else None,
+            stages=result.per_stage,
+            per_return=result.per_return,
             warnings=result.warnings,
         )
