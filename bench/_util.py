@@ -240,3 +240,32 @@ def seed_filings(
             rows = []
     if rows:
         conn.execute(insert(FilingRow.__table__), rows)  # type: ignore[attr-defined]
+
+
+def seed_portfolio(path: Path, total: int) -> str:
+    """A migrated SQLite file with `total` filings over `total // 100` organisations, in a spread of stages
+    and two kinds; returns its URL."""
+    from sqlalchemy import create_engine
+
+    url = migrated_sqlite(path)
+    engine = create_engine(url)
+    started = time.perf_counter()
+    orgs_count = max(1, total // 100)
+    with engine.begin() as conn:
+        orgs = seed_organisations(conn, orgs_count)  # one approved entity filing each
+        rest = total - orgs_count
+        stages = [
+            "draft",
+            "initial_review",
+            "second_review",
+            "final_review",
+            "approved",
+            "returned",
+            "withdrawn",
+        ]
+        seed_filings(conn, orgs, rest * 4 // 5, stages)
+        genai = ["draft", "provincial_review", "approved"]
+        seed_filings(conn, orgs, rest - rest * 4 // 5, genai, kind="genai_filing")
+    engine.dispose()
+    note(f"seeded {total:,} filings in {time.perf_counter() - started:.1f} s")
+    return url

@@ -37,6 +37,7 @@ from _util import (
     seconds,
     seed_filings,
     seed_organisations,
+    seed_portfolio,
 )
 
 PG_URL = os.environ.get("BEIAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -320,31 +321,9 @@ out.write("\\n]\\n")
 
 def bench_list(tmp: Path, total: int, *, repeats: int, warmups: int) -> list[Result]:
     """`beian list --json` over `total` filings to /dev/null vs a bare sqlite3 + json process over the same join."""
-    from sqlalchemy import create_engine
 
     path = tmp / "list.db"
-    url = migrated_sqlite(path)
-    engine = create_engine(url)
-    t0 = time.perf_counter()
-    orgs_count = max(1, total // 100)
-    with engine.begin() as conn:
-        orgs = seed_organisations(conn, orgs_count)  # one approved entity filing each
-        rest = total - orgs_count
-        stages = [
-            "draft",
-            "initial_review",
-            "second_review",
-            "final_review",
-            "approved",
-            "returned",
-            "withdrawn",
-        ]
-        seed_filings(conn, orgs, rest * 4 // 5, stages)
-        seed_filings(
-            conn, orgs, rest - rest * 4 // 5, ["draft", "provincial_review", "approved"], kind="genai_filing"
-        )
-    engine.dispose()
-    note(f"seeded {total:,} filings in {time.perf_counter() - t0:.1f} s")
+    seed_portfolio(path, total)
 
     env = bench_env(tmp)
     listing = [*beian_argv(), "--db", str(path), "list", "--json"]

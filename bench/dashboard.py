@@ -26,12 +26,10 @@ from _util import (
     PYTHON,
     Result,
     median,
-    migrated_sqlite,
     note,
     print_table,
     seconds,
-    seed_filings,
-    seed_organisations,
+    seed_portfolio,
 )
 
 SIZE = (140, 40)
@@ -41,30 +39,7 @@ TARGET_RSS_MB = 300.0
 
 def seed(path: Path, total: int) -> None:
     """`total` filings over `total // 100` organisations, in a spread of stages and two kinds."""
-    from sqlalchemy import create_engine
-
-    url = migrated_sqlite(path)
-    engine = create_engine(url)
-    started = time.perf_counter()
-    orgs_count = max(1, total // 100)
-    with engine.begin() as conn:
-        orgs = seed_organisations(conn, orgs_count)
-        rest = total - orgs_count
-        stages = [
-            "draft",
-            "initial_review",
-            "second_review",
-            "final_review",
-            "approved",
-            "returned",
-            "withdrawn",
-        ]
-        seed_filings(conn, orgs, rest * 4 // 5, stages)
-        seed_filings(
-            conn, orgs, rest - rest * 4 // 5, ["draft", "provincial_review", "approved"], kind="genai_filing"
-        )
-    engine.dispose()
-    note(f"seeded {total:,} filings in {time.perf_counter() - started:.1f} s")
+    seed_portfolio(path, total)
 
 
 # -- the measured processes ------------------------------------------------------------------------
