@@ -13,7 +13,15 @@ from datetime import datetime
 from textual.message import Message
 
 from states import Outcome, Stage
-from tracker.domain import AdvanceResult, Filing, FilingQuery, Organisation, Transition
+from tracker.domain import (
+    AdvanceResult,
+    Filing,
+    FilingQuery,
+    MaterialStatus,
+    Notification,
+    Organisation,
+    Transition,
+)
 from tui.deadlines import DeadlineCell
 
 Page = tuple[Filing, ...]
@@ -152,3 +160,24 @@ class OutcomesLoaded(Message, bubble=False):
 
     filing: Filing
     outcomes: tuple[Outcome, ...]
+
+
+@dataclass
+class MaterialsLoaded(Message, bubble=False):
+    """A filing's materials checklist as it is now, for the materials dialog."""
+
+    items: tuple[MaterialStatus, ...]
+
+
+@dataclass
+class MaterialMarked(Message, bubble=False):
+    """One checklist item was ticked or unticked."""
+
+    status: MaterialStatus
+
+
+@dataclass
+class SmsRetried(Message, bubble=False):
+    """A failed or unknown SMS was queued again (None: the filing had none to retry)."""
+
+    notification: Notification | None

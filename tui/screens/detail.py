@@ -11,11 +11,15 @@ from textual.widgets import Footer, Header
 
 from tracker.domain import Filing
 from tracker.errors import NotFound, TrackerError
-from tui.messages import FilingDetailLoaded, LoadFailed
+from tui.display import pick
+from tui.messages import ActionFailed, FilingDetailLoaded, LoadFailed, SmsRetried
 from tui.screens._base import UsesService
-from tui.widgets import extensions  # noqa: F401  # registers the rules and SMS panels
+from tui.widgets import extensions  # also registers the rules and SMS panels
 from tui.widgets.panels import EXTENSION_PANELS, EventsPanel, ExtensionPanel, FieldsPanel, PanelFailed
 from tui.widgets.timeline import TimelinePanel
+
+RETRYABLE = frozenset({"failed", "unknown"})
+"""Outbox statuses the retry key picks up (pending rows go out on their own)."""
 
 
 class DetailScreen(UsesService, Screen[None]):
@@ -25,6 +29,8 @@ class DetailScreen(UsesService, Screen[None]):
         Binding("escape,backspace", "back", "Back"),
         Binding("a", "advance", "Advance"),
         Binding("e", "edit", "Edit"),
+        Binding("m", "materials", "Materials"),
+        Binding("t", "retry_sms", "Retry SMS"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -148,6 +154,58 @@ class DetailScreen(UsesService, Screen[None]):
 
         if self.detail is not None:
             self.app.push_screen(EditFilingScreen(self.detail.filing), self._changed)
+
+    def action_materials(self) -> None:
+        """Tick or untick this filing's checklist items."""
+        from tui.screens.materials import MaterialsScreen
+
+        self.app.push_screen(MaterialsScreen(self.filing_id, self.ref), self._changed)
+
+    def action_retry_sms(self) -> None:
+        """Queue this filing's latest failed (or unknown) SMS again and send it."""
+        self._retry(self.filing_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="retry-sms")
+    def _retry(self, filing_id: int) -> None:
+        """Retry the newest failed or unknown row; `unknown` is forced, as the user asked for it by name."""
+        try:
+            rows = self.service.notify.notifications(filing_id, limit=20)
+            latest = next((n for n in rows if n.status in RETRYABLE), None)
+            retried = None if latest is None else self.service.notify.retry(latest.id, force=True)
+        except ImportError:
+            self.post_message(ActionFailed("the notification layer is not installed"))
+            return
+        except TrackerError as exc:
+            self.post_message(ActionFailed(str(exc)))
+            return
+        self.post_message(SmsRetried(retried))
+
+    @on(SmsRetried)
+    def _sms_retried(self, message: SmsRetried) -> None:
+        lang, n = self.lang, message.notification
+        if n is None:
+            self.notify(
+                pick(lang, "没有失败的短信可重试", "No failed SMS to retry."), title="短信 SMS", timeout=3
+            )
+            return
+        self.notify(
+            pick(
+                lang, f"短信 {n.id} 已重新排队", f"SMS {n.id} to {extensions.mask(n.phone)} is queued again."
+            ),
+            title="短信 SMS",
+            markup=False,
+        )
+        from tui.app import TrackerApp  # deferred: the app module imports the screens
+
+        if isinstance(self.app, TrackerApp):
+            self.app.send_queued_sms()
+        self.reload()
+
+    @on(ActionFailed)
+    def _action_failed(self, message: ActionFailed) -> None:
+        self.notify(
+            message.error, title=pick(self.lang, "操作失败", "Failed"), severity="warning", markup=False
+        )
 
     def _changed(self, result: object) -> None:
         if result is not None:

@@ -21,6 +21,7 @@ def binding_sections() -> list[tuple[str, str, list[BindingType]]]:
     from tui.screens.dashboard import DashboardScreen
     from tui.screens.detail import DetailScreen
     from tui.screens.form_base import FormScreen
+    from tui.screens.materials import MaterialsScreen
     from tui.widgets.filing_table import FilingTable
 
     palette: list[BindingType] = [
@@ -32,6 +33,7 @@ def binding_sections() -> list[tuple[str, str, list[BindingType]]]:
         ("表格", "Table", list(FilingTable.BINDINGS)),
         ("详情", "Filing detail", list(DetailScreen.BINDINGS)),
         ("记录事件", "Advance dialog", list(AdvanceScreen.BINDINGS)),
+        ("材料清单", "Materials dialog", list(MaterialsScreen.BINDINGS)),
         ("表单", "Forms", list(FormScreen.BINDINGS)),
     ]
 
