@@ -161,11 +161,8 @@ class FilingService:
 
     def organisations(self) -> list[Organisation]:
         """Every organisation, by name."""
-        from sqlmodel import col, select
-
         with self.store.unit() as session:
-            rows = session.exec(select(OrganisationRow).order_by(col(OrganisationRow.name))).all()
-            return [repo.organisation_from_row(r) for r in rows]
+            return [repo.organisation_from_row(r) for r in repo.organisations(session)]
 
     def organisation(self, key: str | int) -> Organisation:
         """One organisation by id, name or credit code."""
@@ -217,19 +214,12 @@ class FilingService:
             session.add(row)
             session.flush()
             repo.bump_revision(session)
-            return repo.filing_from_row(row, org.name)
+            return repo.filing_from_mapping({**row.model_dump(), "organisation_name": org.name})
 
     @staticmethod
-    def _refuse_second_entity(session: Any, org: OrganisationRow) -> None:
-        from sqlmodel import select
-
-        live = session.exec(
-            select(FilingRow.ref).where(
-                FilingRow.organisation_id == org.id,
-                FilingRow.kind == Kind.ENTITY.value,
-                FilingRow.stage != Stage.WITHDRAWN.value,
-            )
-        ).first()
+    def _refuse_second_entity(session: Session, org: OrganisationRow) -> None:
+        assert org.id is not None
+        live = repo.live_entity_filing(session, org.id)
         if live:
             raise UsageError(f"{org.name} already has an entity filing ({live})", hint="one per organisation")
 
@@ -257,8 +247,7 @@ class FilingService:
     def filing(self, ref: str | int) -> Filing:
         """One filing by reference (`ALG-0001`) or numeric id."""
         with self.store.unit() as session:
-            row, org_name = repo.find_filing(session, ref)
-            return repo.filing_from_row(row, org_name)
+            return repo.filing_from_mapping(repo.load_filing(session, ref))
 
     def filings(self, query: FilingQuery | None = None) -> list[Filing]:
         """Filings matching the query, sorted and windowed."""
@@ -305,9 +294,7 @@ class FilingService:
     def history(self, ref: str | int) -> list[Transition]:
         """A filing's events, oldest first."""
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
-            assert row.id is not None
-            return [repo.transition_from_row(r) for r in repo.history_rows(session, row.id)]
+            return repo.history(session, repo.load_filing(session, ref)["id"])
 
     def revision(self) -> int:
         """A counter that grows with every write; poll it to learn that something changed."""

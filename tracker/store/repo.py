@@ -42,55 +42,6 @@ def organisation_from_row(row: OrganisationRow) -> Organisation:
     return Organisation(row.id, row.name, row.credit_code, row.region, to_utc(row.created_at))  # type: ignore[arg-type]
 
 
-def filing_from_row(row: FilingRow, organisation: str) -> Filing:
-    """Convert a filing row; `organisation` is the organisation's name."""
-    assert row.id is not None
-    return Filing(
-        id=row.id,
-        ref=row.ref,
-        kind=Kind(row.kind),
-        title=row.title,
-        organisation_id=row.organisation_id,
-        organisation=organisation,
-        role=Role(row.role) if row.role else None,
-        algorithm_type=AlgorithmType(row.algorithm_type) if row.algorithm_type else None,
-        upstream_model=row.upstream_model,
-        upstream_filing_number=row.upstream_filing_number,
-        stage=Stage(row.stage),
-        returned_from=Stage(row.returned_from) if row.returned_from else None,
-        returns=row.returns,
-        filing_number=row.filing_number,
-        version=row.version,
-        created_at=to_utc(row.created_at),  # type: ignore[arg-type]
-        updated_at=to_utc(row.updated_at),  # type: ignore[arg-type]
-        stage_entered_at=to_utc(row.stage_entered_at),  # type: ignore[arg-type]
-        public_opinion=row.public_opinion,
-        launch_date=row.launch_date,
-        change_date=row.change_date,
-        termination_date=row.termination_date,
-        description=row.description,
-    )
-
-
-def transition_from_row(row: TransitionRow) -> Transition:
-    """Convert a history row."""
-    assert row.id is not None
-    return Transition(
-        id=row.id,
-        filing_id=row.filing_id,
-        event=Event(row.event),
-        from_stage=Stage(row.from_stage),
-        to_stage=Stage(row.to_stage),
-        effective_at=to_utc(row.effective_at),  # type: ignore[arg-type]
-        recorded_at=to_utc(row.recorded_at),  # type: ignore[arg-type]
-        actor=row.actor,
-        source=row.source,
-        note=row.note,
-        reason=row.reason,
-        filing_number=row.filing_number,
-    )
-
-
 def parse_ref(ref: str | int) -> tuple[str, Any]:
     """('id', 12) for a numeric reference, ('ref', 'ALG-0001') for a human one."""
     if isinstance(ref, int):
@@ -385,12 +336,21 @@ def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
     return {Stage(stage): int(n) for stage, n in session.execute(statement).all()}
 
 
-def history_rows(session: Session, filing_id: int) -> Sequence[TransitionRow]:
+def history(session: Unit, filing_id: int) -> list[Transition]:
     """A filing's history, oldest first."""
-    statement = (
-        select(TransitionRow).where(TransitionRow.filing_id == filing_id).order_by(col(TransitionRow.id))
-    )
-    return session.exec(statement).all()
+    rows = session.connection().execute(_HISTORY, {"filing_id": filing_id}).mappings()
+    return [transition_from_mapping(dict(m)) for m in rows]
+
+
+def organisations(session: Session) -> Sequence[OrganisationRow]:
+    """Every organisation, by name."""
+    return session.exec(select(OrganisationRow).order_by(col(OrganisationRow.name))).all()
+
+
+def live_entity_filing(session: Unit, organisation_id: int) -> str | None:
+    """The reference of the organisation's entity filing, unless it was withdrawn."""
+    found = session.connection().execute(_LIVE_ENTITY, {"organisation_id": organisation_id}).scalar()
+    return str(found) if found is not None else None
 
 
 # Core statements over the tables: plain values need none of the ORM's per-query machinery.
@@ -405,6 +365,18 @@ _ENTITY_APPROVED = select(_FILING_TABLE.c.id).where(
 )
 _NUMBER_HOLDER = select(_FILING_TABLE.c.ref).where(
     _FILING_TABLE.c.filing_number == bindparam("number"), _FILING_TABLE.c.id != bindparam("filing_id")
+)
+
+
+_HISTORY = (
+    select(_TRANSITION_TABLE)
+    .where(_TRANSITION_TABLE.c.filing_id == bindparam("filing_id"))
+    .order_by(_TRANSITION_TABLE.c.id)
+)
+_LIVE_ENTITY = select(_FILING_TABLE.c.ref).where(
+    _FILING_TABLE.c.organisation_id == bindparam("organisation_id"),
+    _FILING_TABLE.c.kind == Kind.ENTITY.value,
+    _FILING_TABLE.c.stage != Stage.WITHDRAWN.value,
 )
 
 
