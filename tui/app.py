@@ -23,8 +23,8 @@ from states import Lang
 from tracker.config import Settings, save_setting
 from tracker.errors import TrackerError
 from tracker.services import FilingService
-from tui.display import LANGUAGE_NAMES, LANGUAGES
 from tui.messages import RefreshFailed, SmsDispatched, StoreChanged
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES
 
 SAVE_DELAY = 0.5
 """Seconds a preference must stay unchanged before it is written to the settings file."""

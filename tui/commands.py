@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from states import Stage
-from tui.display import LANGUAGE_NAMES, LANGUAGES, stage_label
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES, stage_label
 
 if TYPE_CHECKING:
     from tui.app import TrackerApp

@@ -22,7 +22,7 @@ from tracker.domain import (
     Organisation,
     Transition,
 )
-from tui.deadlines import DeadlineCell
+from tui.view.cells import DeadlineCell
 
 Page = tuple[Filing, ...]
 """One page of a query result, as the service returned it."""

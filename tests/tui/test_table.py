@@ -10,8 +10,9 @@ from states import Kind, Stage
 from tracker.domain import FilingDraft
 from tracker.services import FilingService
 from tui.app import make_app
-from tui.display import COLUMNS, column_widths, fit, stage_label
 from tui.messages import FilingsLoaded, PageLoaded
+from tui.view.columns import COLUMNS, column_widths
+from tui.view.labels import fit, stage_label
 from tui.widgets.filing_table import PAGE_SIZE, FilingTable
 from tui.widgets.result_window import ResultWindow
 

@@ -21,9 +21,9 @@ from states import Event, Kind, Outcome
 from tracker.domain import AdvanceResult, Filing
 from tracker.errors import Conflict, TrackerError, TransitionRefused
 from tracker.timeutil import parse_when
-from tui.display import event_label, pick, stage_label, stage_text
 from tui.messages import ActionFailed, FilingAdvanced, LoadFailed, OutcomesLoaded
 from tui.screens._base import UsesService, actor, compact_controls, field_row
+from tui.view.labels import event_label, pick, stage_label, stage_text
 
 REASON_EVENTS = frozenset({Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR})
 """Events that record a reason shown to the filer (required for return, reject and revoke)."""

@@ -17,10 +17,11 @@ from textual.worker import get_current_worker
 from states import Stage
 from tracker.domain import Filing, FilingQuery
 from tracker.errors import TrackerError
-from tui.deadlines import fetch_deadlines
-from tui.display import COLUMNS, Column, pick
 from tui.messages import DeadlinesLoaded, FilingsLoaded, LoadFailed, PageLoaded, StageCountsLoaded
 from tui.screens.filing_actions import FilingActions
+from tui.view.cells import DeadlineCell, deadline_cell
+from tui.view.columns import COLUMNS, Column
+from tui.view.labels import pick
 from tui.widgets.filing_table import PAGE_SIZE, FilingTable
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.stage_funnel import StageFunnel
@@ -151,8 +152,17 @@ class DashboardScreen(FilingActions, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="deadlines")
     def _load_deadlines(self, generation: int, filings: tuple[Filing, ...]) -> None:
-        """The deadline column for the rows on screen (the rules layer is slower than a page)."""
-        cells = fetch_deadlines(self.service, filings)
+        """The deadline column for the rows on screen (the rules layer is slower than a page).
+
+        A refusal leaves the column hidden (`cells` None) rather than interrupting the table.
+        """
+        cells: dict[int, DeadlineCell] | None
+        try:
+            found = self.service.rules.next_deadlines([f.id for f in filings])
+        except TrackerError:
+            cells = None
+        else:
+            cells = {filing_id: deadline_cell(d) for filing_id, d in found.items()}
         if not get_current_worker().is_cancelled:
             self.post_message(DeadlinesLoaded(generation, tuple(f.id for f in filings), cells))
 

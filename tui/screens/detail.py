@@ -11,10 +11,10 @@ from textual.widgets import Footer, Header
 
 from tracker.domain import Filing
 from tracker.errors import NotFound, TrackerError
-from tui.display import pick
 from tui.messages import ActionFailed, FilingDetailLoaded, LoadFailed, SmsRetried
 from tui.screens._base import UsesService
-from tui.widgets import extensions  # also registers the rules and SMS panels
+from tui.view.labels import mask, pick
+from tui.widgets import extensions  # noqa: F401 (registers the rules and SMS panels)
 from tui.widgets.panels import EXTENSION_PANELS, EventsPanel, ExtensionPanel, FieldsPanel, PanelFailed
 from tui.widgets.timeline import TimelinePanel
 
@@ -189,9 +189,7 @@ class DetailScreen(UsesService, Screen[None]):
             )
             return
         self.notify(
-            pick(
-                lang, f"短信 {n.id} 已重新排队", f"SMS {n.id} to {extensions.mask(n.phone)} is queued again."
-            ),
+            pick(lang, f"短信 {n.id} 已重新排队", f"SMS {n.id} to {mask(n.phone)} is queued again."),
             title="短信 SMS",
             markup=False,
         )

@@ -16,9 +16,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
 from tracker.errors import TrackerError
-from tui.display import pick
 from tui.messages import ActionFailed, FilingSaved, OrganisationAdded
 from tui.screens._base import UsesService, compact_controls, field_row
+from tui.view.labels import pick
 
 T = TypeVar("T")
 

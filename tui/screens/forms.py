@@ -16,9 +16,9 @@ from states import AlgorithmType, Kind, Role
 from tracker.domain import Filing, FilingDraft, Organisation
 from tracker.errors import TrackerError, UsageError
 from tracker.timeutil import parse_day
-from tui.display import kind_label, pick
 from tui.messages import FilingSaved, LoadFailed, OrganisationAdded, OrganisationsLoaded
 from tui.screens.form_base import FormScreen, choice_of, text_of
+from tui.view.labels import kind_label, pick
 
 
 def _day(value: str | None) -> date | None:

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.display import pick
 from tui.screens._base import UsesService
+from tui.view.labels import pick
 
 
 def binding_sections() -> list[tuple[str, str, list[BindingType]]]:

@@ -17,9 +17,9 @@ from textual.widgets.option_list import Option
 
 from tracker.domain import MaterialStatus
 from tracker.errors import TrackerError
-from tui.display import RETURN_STYLE, pick
 from tui.messages import ActionFailed, LoadFailed, MaterialMarked, MaterialsLoaded
 from tui.screens._base import UsesService, actor
+from tui.view.labels import RETURN_STYLE, pick
 
 
 class MaterialsScreen(UsesService, ModalScreen[bool | None]):

@@ -19,8 +19,8 @@ from states import Lang
 from tracker.domain import DeadlineView, Filing, ForecastView, MaterialStatus, Notification
 from tracker.services import FilingService
 from tracker.timeutil import show as show_time
-from tui.deadlines import OVERDUE_STYLE, SOON_STYLE
-from tui.display import RETURN_STYLE, pick, stage_label
+from tui.view.cells import OVERDUE_STYLE, SOON_STYLE
+from tui.view.labels import RETURN_STYLE, mask, pick, stage_label
 from tui.widgets.panels import ExtensionPanel, register_panel
 
 
@@ -156,8 +156,3 @@ class NotificationsPanel(ExtensionPanel):
 
 
 STATUS_STYLES = {"sent": Style(color="#5fd75f"), "failed": OVERDUE_STYLE, "pending": SOON_STYLE}
-
-
-def mask(phone: str) -> str:
-    """A phone number with its middle hidden: enough to recognise, not to dial."""
-    return phone if len(phone) < 8 else f"{phone[:-8]}****{phone[-4:]}"

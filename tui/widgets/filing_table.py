@@ -23,10 +23,9 @@ from textual.strip import Strip
 
 from states import Lang
 from tracker.domain import Filing
-from tui.deadlines import DeadlineCell
-from tui.display import COLUMNS, DEADLINE_COLUMN, Column, column_widths
+from tui.view.cells import DeadlineCell, column_at, header_strip, placeholder_strip, row_strip
+from tui.view.columns import COLUMNS, DEADLINE_COLUMN, Column, column_widths
 from tui.widgets.result_window import PAGE_SIZE, Page, ResultWindow
-from tui.widgets.table_cells import column_at, header_strip, placeholder_strip, row_strip
 
 __all__ = ["PAGE_SIZE", "FilingTable"]
 

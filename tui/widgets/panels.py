@@ -21,7 +21,7 @@ from states import Lang, Outcome
 from tracker.domain import Filing
 from tracker.services import FilingService
 from tracker.timeutil import show as show_time
-from tui.display import days_in_stage, event_label, kind_label, pick, stage_text
+from tui.view.labels import days_in_stage, event_label, kind_label, pick, stage_text
 
 
 class DetailPanel(Static):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from textual.cache import LRUCache
 
 from tracker.domain import Filing
-from tui.deadlines import DeadlineCell
+from tui.view.cells import DeadlineCell
 
 Page = tuple[Filing, ...]
 

@@ -11,7 +11,7 @@ from rich.text import Text
 from states import Event, Lang
 from tracker.domain import Filing, Transition
 from tracker.timeutil import show as show_time
-from tui.display import RETURN_STYLE, event_label, pick, stage_text
+from tui.view.labels import RETURN_STYLE, event_label, pick, stage_text
 from tui.widgets.panels import DetailPanel
 
 

@@ -1,8 +1,9 @@
-"""What one line of the filings table shows: the header, a filing's row, a row still loading."""
+"""What one line of the filings table shows: the header, a filing's row, a row still loading, a deadline cell."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.segment import Segment
@@ -10,9 +11,41 @@ from rich.style import Style
 from textual.strip import Strip
 
 from states import Lang
-from tracker.domain import Filing
-from tui.deadlines import DeadlineCell
-from tui.display import RETURN_STYLE, Column, days_in_stage, fit, kind_label, stage_label, stage_style
+from tracker.domain import Deadline, Filing
+from tui.view.columns import Column
+from tui.view.labels import RETURN_STYLE, days_in_stage, fit, kind_label, stage_label, stage_style
+
+OVERDUE_STYLE = Style(color="#ff5f5f", bold=True)
+SOON_STYLE = Style(color="#ffaf00")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineCell:
+    """What the table shows for one filing's most urgent running deadline."""
+
+    working_days_left: int
+    overdue: bool
+    due_soon: bool = False
+    regulator: bool = False
+    """The period binds the regulator (Art. 25): its overrun is the regulator's, not the filer's."""
+
+    def render(self) -> tuple[str, Style | None]:
+        """`12wd`; `!3wd` in red once the filer is late; `⏱3wd` in amber once the regulator is."""
+        if self.overdue:
+            mark, style = ("⏱", SOON_STYLE) if self.regulator else ("!", OVERDUE_STYLE)
+            return f"{mark}{abs(self.working_days_left)}wd", style
+        return f"{self.working_days_left}wd", SOON_STYLE if self.due_soon else None
+
+
+def deadline_cell(deadline: Deadline) -> DeadlineCell:
+    """The table's cell for a running deadline (working days, as the rules layer counts them)."""
+    return DeadlineCell(
+        int(deadline.working_days_left),
+        bool(deadline.overdue),
+        bool(deadline.due_soon),
+        bool(deadline.regulator_sla),
+    )
+
 
 Layout = Sequence[tuple[Column, int]]
 """Each column with its width in cells."""
