@@ -16,8 +16,8 @@ from tui.app import TrackerApp, make_app
 from tui.messages import FilingDetailLoaded, FilingsLoaded, MaterialMarked, MaterialsLoaded, SmsRetried
 from tui.screens.detail import DetailScreen
 from tui.screens.materials import MaterialsScreen
-from tui.widgets.extensions import MaterialsPanel
 from tui.widgets.filing_table import FilingTable
+from tui.widgets.panels import MaterialsPanel
 
 
 def submit_allowed(service: FilingService, ref: str) -> bool:

@@ -26,10 +26,8 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
 from tui.screens.help import HelpScreen, binding_sections
-from tui.widgets.extensions import DeadlinesPanel, MaterialsPanel
 from tui.widgets.filing_table import FilingTable
-from tui.widgets.panels import EventsPanel, FieldsPanel
-from tui.widgets.timeline import TimelinePanel
+from tui.widgets.panels import DeadlinesPanel, EventsPanel, FieldsPanel, MaterialsPanel, TimelinePanel
 
 
 async def test_an_empty_database_explains_how_to_start(service: FilingService) -> None:

@@ -13,8 +13,7 @@ from tui.app import make_app
 from tui.messages import FilingsLoaded, PageLoaded
 from tui.view.columns import COLUMNS, column_widths
 from tui.view.labels import fit, stage_label
-from tui.widgets.filing_table import PAGE_SIZE, FilingTable
-from tui.widgets.result_window import ResultWindow
+from tui.widgets.filing_table import PAGE_SIZE, FilingTable, ResultWindow
 
 ROWS = 2 * PAGE_SIZE + 50
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,12 +17,49 @@ from tracker.errors import NotFound, TrackerError
 from tui.messages import ActionFailed, FilingDetailLoaded, LoadFailed, SmsRetried
 from tui.screens._base import UsesService
 from tui.view.labels import mask, pick
-from tui.widgets import extensions  # noqa: F401 (registers the rules and SMS panels)
-from tui.widgets.panels import EXTENSION_PANELS, EventsPanel, ExtensionPanel, FieldsPanel, PanelFailed
-from tui.widgets.timeline import TimelinePanel
+from tui.widgets.panels import (
+    Deadlines,
+    DeadlinesPanel,
+    EventsPanel,
+    ExtensionPanel,
+    FieldsPanel,
+    MaterialsPanel,
+    NotificationsPanel,
+    PanelFailed,
+    TimelinePanel,
+)
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
 
 RETRYABLE = frozenset({"failed", "unknown"})
 """Outbox statuses the retry key picks up (pending rows go out on their own)."""
+
+PanelFetch = Callable[["FilingService", Filing], object]
+"""The service call feeding one extension panel (run in the screen's thread worker)."""
+
+
+def deadlines_of(service: FilingService, filing: Filing) -> Deadlines:
+    """Running statutory deadlines (working days) and the review forecast; raises what the rules layer raises."""
+    return Deadlines(tuple(service.rules.deadlines(filing.id)), service.rules.forecast(filing.id))
+
+
+def materials_of(service: FilingService, filing: Filing) -> object:
+    """The filing's materials checklist, in the rule set's order."""
+    return tuple(service.rules.materials(filing.id))
+
+
+def notifications_of(service: FilingService, filing: Filing) -> object:
+    """The filing's latest 20 outbox rows, newest first."""
+    return tuple(service.notify.notifications(filing.id, limit=20))
+
+
+PANELS: tuple[tuple[type[ExtensionPanel], PanelFetch], ...] = (
+    (DeadlinesPanel, deadlines_of),
+    (MaterialsPanel, materials_of),
+    (NotificationsPanel, notifications_of),
+)
+"""The extension panels, in order within their slot, each with the service call that feeds it."""
 
 
 class DetailScreen(UsesService, Screen[None]):
@@ -57,7 +97,7 @@ class DetailScreen(UsesService, Screen[None]):
 
     @staticmethod
     def _extensions(slot: str) -> ComposeResult:
-        for panel in EXTENSION_PANELS:
+        for panel, _fetch in PANELS:
             if slot == panel.SLOT:
                 extension = panel(id=f"extension-{panel.__name__.lower()}", classes="extension")
                 extension.display = False
@@ -87,7 +127,7 @@ class DetailScreen(UsesService, Screen[None]):
             filing = service.filing(filing_id)
             history = tuple(service.history(filing_id))
             outcomes = tuple(service.events(filing_id))
-            extras = {panel.__name__: self._fetch(panel, filing) for panel in EXTENSION_PANELS}
+            extras = {panel.__name__: self._fetch(fetch, filing) for panel, fetch in PANELS}
             now = service.clock()
         except NotFound:
             self.post_message(LoadFailed(f"{self.ref} no longer exists"))
@@ -97,10 +137,10 @@ class DetailScreen(UsesService, Screen[None]):
             return
         self.post_message(FilingDetailLoaded(revision, filing, history, outcomes, now, extras))
 
-    def _fetch(self, panel: type[ExtensionPanel], filing: Filing) -> object | None:
+    def _fetch(self, fetch: PanelFetch, filing: Filing) -> object:
         """One panel's data; its refusal is shown in the panel, not as a failed screen."""
         try:
-            return panel.fetch(self.service, filing)
+            return fetch(self.service, filing)
         except NotFound:
             raise
         except TrackerError as exc:

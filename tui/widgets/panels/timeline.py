@@ -12,7 +12,7 @@ from states import Event, Lang
 from tracker.domain import Filing, Transition
 from tracker.timeutil import show as show_time
 from tui.view.labels import RETURN_STYLE, event_label, pick, stage_text
-from tui.widgets.panels import DetailPanel
+from tui.widgets.panels.base import DetailPanel
 
 
 def days_between(start: datetime | None, end: datetime) -> str:

@@ -1,38 +1,19 @@
-"""Panels of the detail screen: fields, events, and the extension point for later panels.
-
-Each panel is a separate widget the screen fills with `show(...)`. Panels that need their own service
-call (materials checklist, notifications sent) subclass `ExtensionPanel`: the screen's worker calls
-their `fetch` in a thread and hands the result to `show_data` in the UI thread.
-"""
+"""The detail screen's fixed panels: every field of the filing, and the events leaving its stage."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
 import states
 from states import Lang, Outcome
 from tracker.domain import Filing
-from tracker.services import FilingService
 from tracker.timeutil import show as show_time
 from tui.view.labels import days_in_stage, event_label, kind_label, pick, stage_text
-
-
-class DetailPanel(Static):
-    """A bordered panel with a bilingual title."""
-
-    TITLE_ZH: ClassVar[str] = ""
-    TITLE_EN: ClassVar[str] = ""
-
-    def set_language(self, lang: Lang) -> None:
-        """Retitle the panel."""
-        self.border_title = pick(lang, self.TITLE_ZH, self.TITLE_EN)
+from tui.widgets.panels.base import DetailPanel
 
 
 class FieldsPanel(DetailPanel):
@@ -117,43 +98,3 @@ class EventsPanel(DetailPanel):
                 text.append("\n    " + "; ".join(outcome.refusals), style="#ff8787")
         text.append("\n\n" + pick(lang, "按 a 记录事件", "Press a to record an event."), style="dim")
         self.update(text)
-
-
-class ExtensionPanel(DetailPanel):
-    """A detail panel fed by its own service call, added by `register_panel`."""
-
-    SLOT: ClassVar[str] = "bottom"
-    """Where the panel goes: "side" (under the events) or "bottom" (below the history, side by side)."""
-
-    @classmethod
-    def fetch(cls, service: FilingService, filing: Filing) -> Any | None:
-        """Read what the panel shows (runs in a thread worker); None hides the panel."""
-        return None
-
-    def show_data(self, data: Any, lang: Lang) -> None:
-        """Render what `fetch` returned (UI thread)."""
-        self.set_language(lang)
-        self.update(Text(str(data)))
-
-    def show_error(self, error: str, lang: Lang) -> None:
-        """The panel's service call failed; the rest of the screen still shows."""
-        self.set_language(lang)
-        self.update(Text(error, style="#ff8787"))
-
-
-@dataclass(frozen=True, slots=True)
-class PanelFailed:
-    """What an extension panel shows when its service call was refused."""
-
-    error: str
-
-
-EXTENSION_PANELS: list[type[ExtensionPanel]] = []
-"""Panels shown below the timeline, in order (materials checklist, notifications sent, …)."""
-
-
-def register_panel(panel: type[ExtensionPanel]) -> type[ExtensionPanel]:
-    """Add a panel to the detail screen (usable as a class decorator)."""
-    if panel not in EXTENSION_PANELS:
-        EXTENSION_PANELS.append(panel)
-    return panel

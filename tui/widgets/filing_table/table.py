@@ -25,9 +25,7 @@ from states import Lang
 from tracker.domain import Filing
 from tui.view.cells import DeadlineCell, column_at, header_strip, placeholder_strip, row_strip
 from tui.view.columns import COLUMNS, DEADLINE_COLUMN, Column, column_widths
-from tui.widgets.result_window import PAGE_SIZE, Page, ResultWindow
-
-__all__ = ["PAGE_SIZE", "FilingTable"]
+from tui.widgets.filing_table.window import Page, ResultWindow
 
 
 class FilingTable(ScrollView, can_focus=True):
