@@ -40,6 +40,14 @@ class StoreChanged(Message, bubble=False):
 
 
 @dataclass
+class SmsQueued(Message):
+    """An action put SMS in the outbox (an event that notifies, a retry); the app hands them to the dispatcher.
+
+    Posted by the screen that acted and bubbled up to the app, so no screen needs to know the app.
+    """
+
+
+@dataclass
 class SmsDispatched(Message, bubble=False):
     """The SMS queued by an event were handed to the dispatcher (sent, retrying, or waiting for settings)."""
 

@@ -22,8 +22,8 @@ from tui.messages import (
     StageCountsLoaded,
     StoreChanged,
 )
-from tui.screens.advance import AdvanceScreen
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.dialogs.advance import AdvanceScreen
 from tui.widgets.filing_table import FilingTable
 from tui.widgets.stage_funnel import StageFunnel
 

@@ -15,7 +15,7 @@ from tracker.services import FilingService
 from tui.app import TrackerApp, make_app
 from tui.messages import FilingDetailLoaded, FilingsLoaded, MaterialMarked, MaterialsLoaded, SmsRetried
 from tui.screens.detail import DetailScreen
-from tui.screens.materials import MaterialsScreen
+from tui.screens.dialogs.materials import MaterialsScreen
 from tui.widgets.filing_table import FilingTable
 from tui.widgets.panels import MaterialsPanel
 

@@ -24,8 +24,8 @@ from tui.messages import (
 )
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
-from tui.screens.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
-from tui.screens.help import HelpScreen, binding_sections
+from tui.screens.dialogs.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
+from tui.screens.dialogs.help import HelpScreen
 from tui.widgets.filing_table import FilingTable
 from tui.widgets.panels import DeadlinesPanel, EventsPanel, FieldsPanel, MaterialsPanel, TimelinePanel
 
@@ -147,7 +147,7 @@ async def test_every_key_binding_is_in_the_command_palette_and_the_help(service:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = shown_text(app.screen.query_one("#help Static", Static))
-        for _zh, _en, bindings in binding_sections():
+        for _zh, _en, bindings in app.help_sections():
             for binding in bindings:
                 assert getattr(binding, "description", "") in shown
         await pilot.press("escape")

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
 from tracker.errors import TrackerError
 from tui.messages import ActionFailed, FilingSaved, OrganisationAdded
-from tui.screens._base import UsesService, compact_controls, field_row
+from tui.screens.dialogs.controls import compact_controls, field_row
+from tui.screens.host import ServiceCall, UsesHost, action_failed
 from tui.view.labels import pick
 
 T = TypeVar("T")
@@ -34,7 +33,7 @@ def choice_of(screen: ModalScreen[Any], selector: str) -> Any:
     return None if value is Select.NULL else value
 
 
-class FormScreen(UsesService, ModalScreen[T]):
+class FormScreen(UsesHost, ModalScreen[T]):
     """Subclasses yield their fields, read them in `collect` and call the service in `save`."""
 
     BINDINGS = [
@@ -69,7 +68,7 @@ class FormScreen(UsesService, ModalScreen[T]):
         """Compact controls; the first field gets the focus."""
         compact_controls(self)
 
-    def collect(self) -> Callable[[], Message]:
+    def collect(self) -> ServiceCall:
         """Read the fields (UI thread) and return the service call to make (run in a worker)."""
         raise NotImplementedError
 
@@ -86,15 +85,9 @@ class FormScreen(UsesService, ModalScreen[T]):
         self.query_one("#form-save", Button).disabled = True
         self._save(call)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
-    def _save(self, call: Callable[[], Message]) -> None:
+    def _save(self, call: ServiceCall) -> None:
         """Make the service call; post its result or its refusal."""
-        try:
-            message = call()
-        except TrackerError as exc:
-            self.post_message(ActionFailed(str(exc)))
-            return
-        self.post_message(message)
+        self.call_service(call, group="form", failed=action_failed)
 
     @on(FilingSaved)
     def _filing_saved(self, message: FilingSaved) -> None:

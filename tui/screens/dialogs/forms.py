@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Checkbox, Input, Select
 
 import states
 from states import AlgorithmType, Kind, Role
 from tracker.domain import Filing, FilingDraft, Organisation
-from tracker.errors import TrackerError, UsageError
+from tracker.errors import UsageError
 from tracker.timeutil import parse_day
 from tui.messages import FilingSaved, LoadFailed, OrganisationAdded, OrganisationsLoaded
-from tui.screens.form_base import FormScreen, choice_of, text_of
+from tui.screens.dialogs.form_base import FormScreen, choice_of, text_of
+from tui.screens.host import ServiceCall
 from tui.view.labels import kind_label, pick
 
 
@@ -46,14 +45,14 @@ class NewOrganisationScreen(FormScreen[Organisation | None]):
             ),
         )
 
-    def collect(self) -> Callable[[], Message]:
+    def collect(self) -> ServiceCall:
         """The organisation to add."""
         name, code, region = (
             text_of(self, "#org-name"),
             text_of(self, "#org-code"),
             text_of(self, "#org-region"),
         )
-        return lambda: OrganisationAdded(self.service.add_organisation(name or "", code or "", region))
+        return lambda service: OrganisationAdded(service.add_organisation(name or "", code or "", region))
 
 
 def _options(members: list[Any], lang: Any) -> list[tuple[str, Any]]:
@@ -129,15 +128,11 @@ class NewFilingScreen(FormScreen[Filing | None]):
         super().on_mount()
         self._load_organisations()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="organisations")
     def _load_organisations(self) -> None:
         """Every organisation, by name."""
-        try:
-            found = tuple(self.service.organisations())
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(OrganisationsLoaded(found))
+        self.call_service(
+            lambda service: OrganisationsLoaded(tuple(service.organisations())), group="organisations"
+        )
 
     @on(OrganisationsLoaded)
     def _organisations(self, message: OrganisationsLoaded) -> None:
@@ -157,7 +152,7 @@ class NewFilingScreen(FormScreen[Filing | None]):
     def _load_failed(self, message: LoadFailed) -> None:
         self.show_error(message.error)
 
-    def collect(self) -> Callable[[], Message]:
+    def collect(self) -> ServiceCall:
         """The draft to add."""
         draft = FilingDraft(
             organisation=choice_of(self, "#filing-org") or "",
@@ -173,7 +168,7 @@ class NewFilingScreen(FormScreen[Filing | None]):
         )
         if not draft.organisation:
             raise UsageError(pick(self.lang, "请选择单位", "Choose an organisation."))
-        return lambda: FilingSaved(self.service.add_filing(draft), created=True)
+        return lambda service: FilingSaved(service.add_filing(draft), created=True)
 
 
 class EditFilingScreen(FormScreen[Filing | None]):
@@ -221,7 +216,7 @@ class EditFilingScreen(FormScreen[Filing | None]):
         )
         yield self.row("说明", "Description", Input(f.description or "", id="edit-description"))
 
-    def collect(self) -> Callable[[], Message]:
+    def collect(self) -> ServiceCall:
         """Only the fields that changed, checked against the version the form was opened on."""
         f = self.filing
         wanted: dict[str, Any] = {
@@ -238,7 +233,7 @@ class EditFilingScreen(FormScreen[Filing | None]):
         }
         changed = {k: v for k, v in wanted.items() if v != getattr(f, k)}
         if not changed:
-            return lambda: FilingSaved(f, created=False)
-        return lambda: FilingSaved(
-            self.service.update_filing(f.id, if_version=f.version, **changed), created=False
+            return lambda _service: FilingSaved(f, created=False)
+        return lambda service: FilingSaved(
+            service.update_filing(f.id, if_version=f.version, **changed), created=False
         )

@@ -7,12 +7,14 @@ as `beian advance`; a refusal or a bad value is shown inline and never closes th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,9 +23,13 @@ from states import Event, Kind, Outcome
 from tracker.domain import AdvanceResult, Filing
 from tracker.errors import Conflict, TrackerError, TransitionRefused
 from tracker.timeutil import parse_when
-from tui.messages import ActionFailed, FilingAdvanced, LoadFailed, OutcomesLoaded
-from tui.screens._base import UsesService, actor, compact_controls, field_row
+from tui.messages import ActionFailed, FilingAdvanced, LoadFailed, OutcomesLoaded, SmsQueued
+from tui.screens.dialogs.controls import compact_controls, field_row
+from tui.screens.host import UsesHost, actor
 from tui.view.labels import event_label, pick, stage_label, stage_text
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
 
 REASON_EVENTS = frozenset({Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR})
 """Events that record a reason shown to the filer (required for return, reject and revoke)."""
@@ -41,7 +47,7 @@ def selectable(outcome: Outcome, kind: Kind) -> bool:
     return outcome.dest is not None and (outcome.event in REASON_EVENTS or needs_number(outcome.event, kind))
 
 
-class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
+class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
     """Record one event for one filing."""
 
     BINDINGS = [
@@ -97,16 +103,12 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
         self._show_inputs(None)
         self._load(self.filing_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="advance-load")
     def _load(self, filing_id: int) -> None:
         """The filing as it is now, and every event leaving its stage."""
-        try:
-            filing = self.service.filing(filing_id)
-            outcomes = tuple(self.service.events(filing_id))
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(OutcomesLoaded(filing, outcomes))
+        self.call_service(
+            lambda service: OutcomesLoaded(service.filing(filing_id), tuple(service.events(filing_id))),
+            group="advance-load",
+        )
 
     @on(OutcomesLoaded)
     def _loaded(self, message: OutcomesLoaded) -> None:
@@ -195,7 +197,6 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
         self.query_one("#advance-apply", Button).disabled = True
         self._apply(self.filing, event, value("#advance-note"), reason, number, at)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="advance")
     def _apply(
         self,
         filing: Filing,
@@ -205,9 +206,14 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
         number: str | None,
         at: datetime | None,
     ) -> None:
-        """One call to `service.advance`; its refusal comes back as a message."""
-        try:
-            result = self.service.advance(
+        """One call to `service.advance`; its refusal comes back as a message.
+
+        An event that queued SMS also posts `SmsQueued` first (from the worker, while this dialog is
+        still open), so the app hands them to the dispatcher as the dialog closes.
+        """
+
+        def advance(service: FilingService) -> FilingAdvanced:
+            result = service.advance(
                 filing.id,
                 event,
                 note=note,
@@ -218,17 +224,17 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
                 source="dashboard",
                 if_version=filing.version,
             )
-        except TransitionRefused as exc:
-            self.post_message(ActionFailed(str(exc), tuple(exc.reasons)))
-            return
-        except Conflict as exc:
-            self.post_message(ActionFailed(str(exc)))
-            self._load(filing.id)
-            return
-        except TrackerError as exc:
-            self.post_message(ActionFailed(str(exc)))
-            return
-        self.post_message(FilingAdvanced(result))
+            if result.notifications:
+                self.post_message(SmsQueued())
+            return FilingAdvanced(result)
+
+        def refused(error: TrackerError) -> Message:
+            if isinstance(error, Conflict):  # someone else changed the filing: show it as it is now
+                self._load(filing.id)
+            reasons = tuple(error.reasons) if isinstance(error, TransitionRefused) else ()
+            return ActionFailed(str(error), reasons)
+
+        self.call_service(advance, group="advance", failed=refused)
 
     @on(FilingAdvanced)
     def _advanced(self, message: FilingAdvanced) -> None:
@@ -240,11 +246,6 @@ class AdvanceScreen(UsesService, ModalScreen[AdvanceResult | None]):
         )
         for warning in message.result.warnings:
             self.app.notify(warning, title=pick(lang, "注意", "Warning"), severity="warning", markup=False)
-        if message.result.notifications:
-            from tui.app import TrackerApp  # deferred: the app module imports this screen
-
-            if isinstance(self.app, TrackerApp):
-                self.app.send_queued_sms()
         self.dismiss(message.result)
 
     @on(ActionFailed)

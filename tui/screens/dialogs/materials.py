@@ -7,7 +7,7 @@ its value, typed with the CLI's --note) is shown inline and never closes the dia
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,13 +16,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tracker.domain import MaterialStatus
-from tracker.errors import TrackerError
 from tui.messages import ActionFailed, LoadFailed, MaterialMarked, MaterialsLoaded
-from tui.screens._base import UsesService, actor
+from tui.screens.host import UsesHost, action_failed, actor
 from tui.view.labels import RETURN_STYLE, pick
 
 
-class MaterialsScreen(UsesService, ModalScreen[bool | None]):
+class MaterialsScreen(UsesHost, ModalScreen[bool | None]):
     """Toggle the provided state of one filing's checklist items; dismissed with True if any changed."""
 
     BINDINGS = [
@@ -52,18 +51,11 @@ class MaterialsScreen(UsesService, ModalScreen[bool | None]):
         """Load the checklist."""
         self._load(self.filing_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="materials-load")
     def _load(self, filing_id: int) -> None:
         """The checklist as it is now."""
-        try:
-            items = tuple(self.service.rules.materials(filing_id))
-        except ImportError:
-            self.post_message(LoadFailed("the rules layer is not installed"))
-            return
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(MaterialsLoaded(items))
+        self.call_service(
+            lambda service: MaterialsLoaded(tuple(service.rules.materials(filing_id))), group="materials-load"
+        )
 
     @on(MaterialsLoaded)
     def _loaded(self, message: MaterialsLoaded) -> None:
@@ -112,15 +104,13 @@ class MaterialsScreen(UsesService, ModalScreen[bool | None]):
         self._error("")
         self._mark(self.filing_id, item.key, not item.provided)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="materials")
     def _mark(self, filing_id: int, key: str, done: bool) -> None:
         """One call to `service.rules.mark`; its refusal comes back as a message."""
-        try:
-            status = self.service.rules.mark(filing_id, key, done=done, actor=actor())
-        except TrackerError as exc:
-            self.post_message(ActionFailed(str(exc)))
-            return
-        self.post_message(MaterialMarked(status))
+        self.call_service(
+            lambda service: MaterialMarked(service.rules.mark(filing_id, key, done=done, actor=actor())),
+            group="materials",
+            failed=action_failed,
+        )
 
     @on(MaterialMarked)
     def _marked(self, message: MaterialMarked) -> None:

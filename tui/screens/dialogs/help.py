@@ -1,6 +1,12 @@
-"""The help screen: every key binding of every screen, and where to find the rest."""
+"""The help screen: every key binding of every screen, and where to find the rest.
+
+The app hands it the sections (it is the one module that knows every screen), so this module imports
+no other screen.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -10,41 +16,22 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.screens._base import UsesService
+from tui.screens.host import UsesHost
 from tui.view.labels import pick
 
-
-def binding_sections() -> list[tuple[str, str, list[BindingType]]]:
-    """(Chinese title, English title, bindings) for each place keys apply."""
-    from tui.app import TrackerApp
-    from tui.screens.advance import AdvanceScreen
-    from tui.screens.dashboard import DashboardScreen
-    from tui.screens.detail import DetailScreen
-    from tui.screens.form_base import FormScreen
-    from tui.screens.materials import MaterialsScreen
-    from tui.widgets.filing_table import FilingTable
-
-    palette: list[BindingType] = [
-        Binding("ctrl+p", "command_palette", "Command palette: search every action")
-    ]
-    return [
-        ("全局", "Everywhere", [*TrackerApp.BINDINGS, *palette]),
-        ("总览", "Dashboard", list(DashboardScreen.BINDINGS)),
-        ("表格", "Table", list(FilingTable.BINDINGS)),
-        ("详情", "Filing detail", list(DetailScreen.BINDINGS)),
-        ("记录事件", "Advance dialog", list(AdvanceScreen.BINDINGS)),
-        ("材料清单", "Materials dialog", list(MaterialsScreen.BINDINGS)),
-        ("表单", "Forms", list(FormScreen.BINDINGS)),
-    ]
+HelpSection = tuple[str, str, list[BindingType]]
+"""(Chinese title, English title, bindings) for one place where keys apply."""
 
 
-class HelpScreen(UsesService, ModalScreen[None]):
+class HelpScreen(UsesHost, ModalScreen[None]):
     """Key bindings, grouped by where they apply."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
 
-    def __init__(self) -> None:
+    def __init__(self, sections: Sequence[HelpSection]) -> None:
         super().__init__(classes="dialog-screen")
+        self.sections = tuple(sections)
+        """What the table lists, in order."""
 
     def compose(self) -> ComposeResult:
         """One table of keys."""
@@ -67,7 +54,7 @@ class HelpScreen(UsesService, ModalScreen[None]):
         table = Table(box=None, padding=(0, 2), show_header=False)
         table.add_column(no_wrap=True, style="bold")
         table.add_column()
-        for zh, en, bindings in binding_sections():
+        for zh, en, bindings in self.sections:
             table.add_row(Text(pick(self.lang, zh, en), style="bold underline"), "")
             for binding in bindings:
                 if not isinstance(binding, Binding):
