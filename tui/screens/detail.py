@@ -48,17 +48,26 @@ PanelFetch = Callable[["FilingService", Filing], object]
 
 
 def deadlines_of(service: FilingService, filing: Filing) -> Deadlines:
-    """Running statutory deadlines (working days) and the review forecast; raises what the rules layer raises."""
+    """Running statutory deadlines (counted in working days) and the review forecast (Beijing dates).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
     return Deadlines(tuple(service.rules.deadlines(filing.id)), service.rules.forecast(filing.id))
 
 
 def materials_of(service: FilingService, filing: Filing) -> object:
-    """The filing's materials checklist, in the rule set's order."""
+    """The filing's materials checklist, in the rule set's order (a tuple of `MaterialStatus`).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
     return tuple(service.rules.materials(filing.id))
 
 
 def notifications_of(service: FilingService, filing: Filing) -> object:
-    """The filing's latest 20 outbox rows, newest first."""
+    """The filing's latest 20 outbox rows, newest first (a tuple of `Notification`, times in UTC).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
     return tuple(service.notify.notifications(filing.id, limit=20))
 
 

@@ -82,7 +82,7 @@ class UsesHost(DOMNode):
         """Run `call(service)` in a thread worker and post the message it returns to this screen.
 
         A `TrackerError` (a refusal, a conflict, an unreachable database) posts `failed(error)` instead;
-        nothing else is caught, so a bug still surfaces. A new call in the same `group` cancels the
+        nothing else is caught (a bug ends the worker in the error state, as with `@work`). A new call in the same `group` cancels the
         previous one's worker (its message, if already made, is still posted: handlers check generations).
         """
         service = self.service
