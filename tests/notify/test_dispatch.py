@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from tests.notify.support import FakeSender, World, make_world, permanent, retryable
+from tests.helpers.sms import FakeSender, World, make_world, permanent, retryable
 from tracker.config import Settings
 from tracker.notify.dispatch import backoff, dispatch_pending
 from tracker.notify.sender import Delivery, SendError

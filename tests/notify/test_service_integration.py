@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.notify.support import NUMBER, FakeSender, World, make_world
+from tests.helpers.sms import NUMBER, FakeSender, World, make_world
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.notify.support import TOKEN, TwilioMock, World
+from tests.helpers.sms import World
+from tests.helpers.twilio import TOKEN, TwilioMock
 from tracker.config import Settings
 from tracker.notify.dispatch import dispatch_pending
 from tracker.notify.service import NotifyService
