@@ -122,7 +122,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         target = tmp_path / "beian.db"
         shutil.copy(sqlite_template, target)
         return f"sqlite:///{target}"
-    url = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_url")
     _reset_pg(url)
     return url
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 import pytest
 
 from tests.helpers.cli import run_beian as beian
+from tests.helpers.clock import FakeClock
 from tests.helpers.probes import beian_in_fresh_process
 from tests.helpers.sms import FakeSender, World, permanent
 from tests.helpers.twilio import TOKEN, TwilioMock
@@ -21,7 +21,7 @@ def db(world: World, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def with_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSender, clock: Any) -> FakeSender:
+def with_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSender, clock: FakeClock) -> FakeSender:
     """Make the CLI deliver through the in-process gateway."""
     import tracker.cli_notify as cli_notify
 

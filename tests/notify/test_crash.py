@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from tests.helpers.clock import FakeClock
 from tests.helpers.probes import ROOT
 from tests.helpers.sms import World
 from tests.helpers.twilio import TwilioMock
@@ -87,7 +88,7 @@ def test_a_killed_dispatcher_loses_nothing_and_sends_nothing_twice(
     assert twilio_mock.message_posts() - before == 3
 
 
-def test_a_crashed_unconfigured_run_changes_nothing(world: World, sqlite_url: str, clock: object) -> None:
+def test_a_crashed_unconfigured_run_changes_nothing(world: World, sqlite_url: str, clock: FakeClock) -> None:
     notify = NotifyService(world.store, Settings(), clock=now_utc)
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import col, select
 
+from tests.helpers.clock import FakeClock
 from tests.helpers.sms import NUMBER, FakeSender, World, make_world
 from tracker.config import Settings
 from tracker.errors import NotFound, UsageError
@@ -25,7 +26,7 @@ def world(db_url: str) -> Iterator[World]:
 
 
 @pytest.fixture
-def notify(world: World, clock, fake: FakeSender) -> NotifyService:  # type: ignore[no-untyped-def]
+def notify(world: World, clock: FakeClock, fake: FakeSender) -> NotifyService:
     return NotifyService(world.store, Settings(), clock=clock, sender=fake)
 
 
