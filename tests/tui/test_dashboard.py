@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
-from tui_support import SIZE, shown_text, wait_for
 
 from states import Stage
+from tests.helpers.tui import SIZE, shown_text, wait_for
 from tracker.errors import StorageError
 from tracker.services import FilingService
 from tui.app import make_app

@@ -7,9 +7,9 @@ from typing import Any
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import OptionList
-from tui_support import ORG, SIZE, shown_text, wait_for
 
 from states import Event
+from tests.helpers.tui import ORG, SIZE, shown_text, wait_for
 from tracker.domain import FilingDraft
 from tracker.services import FilingService
 from tui.app import TrackerApp, make_app

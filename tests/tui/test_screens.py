@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.message import Message
 from textual.widgets import Input, Select, Static
-from tui_support import CODE, ORG, SIZE, shown_text, wait_for
 
 from states import Event, Stage
+from tests.helpers.tui import CODE, ORG, SIZE, shown_text, wait_for
 from tracker.config import Settings
 from tracker.services import FilingService
 from tui.app import make_app

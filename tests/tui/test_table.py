@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.message import Message
-from tui_support import ORG, SIZE, wait_for
 
 from states import Kind, Stage
+from tests.helpers.tui import ORG, SIZE, wait_for
 from tracker.domain import FilingDraft
 from tracker.services import FilingService
 from tui.app import make_app

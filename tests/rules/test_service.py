@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from states import Event, Kind, Stage
+from tests.helpers.clock import FakeClock
 from tracker.config import Settings
 from tracker.domain import FilingDraft
 from tracker.errors import TransitionRefused, UsageError
@@ -34,10 +35,8 @@ def approved_org(service: FilingService) -> None:
     service.advance(entity.ref, "approve")
 
 
-def algorithm(
-    service: FilingService, title: str = "星河写作助手", *, ticked: bool = True, **kw: object
-) -> str:
-    ref = service.add_filing(FilingDraft(organisation=ORG, title=title, **kw)).ref  # type: ignore[arg-type]
+def algorithm(service: FilingService, title: str = "星河写作助手", *, ticked: bool = True, **kw: Any) -> str:
+    ref = service.add_filing(FilingDraft(organisation=ORG, title=title, **kw)).ref
     if ticked:
         service.rules.mark_all_provided(ref, actor="test")
     return ref
@@ -184,7 +183,7 @@ def test_a_return_reopens_the_items_to_fix(service: FilingService) -> None:
     assert service.advance(ref, "resubmit").filing.stage is Stage.SECOND_REVIEW
 
 
-def test_resubmission_policy_comes_from_the_rules(db_url: str, clock: Any, rules_copy: Path) -> None:
+def test_resubmission_policy_comes_from_the_rules(db_url: str, clock: FakeClock, rules_copy: Path) -> None:
     settings_file = rules_copy / "settings.toml"
     text = settings_file.read_text(encoding="utf-8").replace(
         'value = "returned_from"', 'value = "initial_review"'
@@ -206,7 +205,7 @@ def test_resubmission_policy_comes_from_the_rules(db_url: str, clock: Any, rules
 # -- deadlines -------------------------------------------------------------------------------------
 
 
-def test_launch_date_starts_d1_in_working_days(service: FilingService, clock: Any) -> None:
+def test_launch_date_starts_d1_in_working_days(service: FilingService, clock: FakeClock) -> None:
     approved_org(service)
     ref = algorithm(service, launch_date=date(2026, 10, 26))
     [d1] = service.rules.deadlines(ref)
@@ -230,7 +229,7 @@ def test_launch_date_starts_d1_in_working_days(service: FilingService, clock: An
 
 
 def test_d4_runs_from_submission_or_from_late_completed_materials(
-    service: FilingService, clock: Any, calendar: WorkCalendar
+    service: FilingService, clock: FakeClock, calendar: WorkCalendar
 ) -> None:
     approved_org(service)
     ref = algorithm(service, launch_date=date(2026, 10, 26))
@@ -250,7 +249,7 @@ def test_d4_runs_from_submission_or_from_late_completed_materials(
     )
 
 
-def test_a_change_request_discharges_d2(service: FilingService, clock: Any) -> None:
+def test_a_change_request_discharges_d2(service: FilingService, clock: FakeClock) -> None:
     approved_org(service)
     ref = algorithm(service)
     for event in ("submit", "pass_review", "pass_review"):
@@ -268,7 +267,7 @@ def test_a_change_request_discharges_d2(service: FilingService, clock: Any) -> N
     assert [d.id for d in service.rules.deadlines(ref)] == ["D2"]
 
 
-def test_due_sorts_filters_and_pages(service: FilingService, clock: Any) -> None:
+def test_due_sorts_filters_and_pages(service: FilingService, clock: FakeClock) -> None:
     approved_org(service)
     launched = algorithm(service, "已上线", launch_date=date(2026, 10, 26))
     submitted = algorithm(service, "已提交")
@@ -286,7 +285,7 @@ def test_due_sorts_filters_and_pages(service: FilingService, clock: Any) -> None
     assert service.rules.overdue_filing_ids(regulator=False) == {service.filing(launched).id}
 
 
-def test_a_year_without_holiday_data_is_flagged(service: FilingService, clock: Any) -> None:
+def test_a_year_without_holiday_data_is_flagged(service: FilingService, clock: FakeClock) -> None:
     clock.now = datetime(2026, 12, 28, 1, 0, tzinfo=UTC)
     approved_org(service)
     ref = algorithm(service, launch_date=date(2026, 12, 24))
@@ -299,7 +298,7 @@ def test_a_year_without_holiday_data_is_flagged(service: FilingService, clock: A
 
 
 def test_forecast_learns_stage_durations_from_history(
-    service: FilingService, clock: Any, calendar: WorkCalendar
+    service: FilingService, clock: FakeClock, calendar: WorkCalendar
 ) -> None:
     approved_org(service)
     start = date(2026, 10, 12)
@@ -353,7 +352,7 @@ def test_forecast_without_history_uses_the_priors(service: FilingService, calend
 
 
 def test_history_samples_match_the_calendar(
-    service: FilingService, clock: Any, calendar: WorkCalendar
+    service: FilingService, clock: FakeClock, calendar: WorkCalendar
 ) -> None:
     approved_org(service)
     ref = algorithm(service)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from typing import Any
 
 import pytest
 
-from tests.cli_support import run_beian as beian
-from tests.notify.support import REPO, TOKEN, FakeSender, TwilioMock, World, permanent
+from tests.helpers.cli import run_beian as beian
+from tests.helpers.clock import FakeClock
+from tests.helpers.probes import beian_in_fresh_process
+from tests.helpers.sms import FakeSender, World, permanent
+from tests.helpers.twilio import TOKEN, TwilioMock
 from tracker.notify.service import NotifyService
 
 
@@ -21,7 +21,7 @@ def db(world: World, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def with_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSender, clock: Any) -> FakeSender:
+def with_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSender, clock: FakeClock) -> FakeSender:
     """Make the CLI deliver through the in-process gateway."""
     import tracker.cli_notify as cli_notify
 
@@ -160,18 +160,6 @@ def test_send_and_status_with_the_real_sdk(
     assert TOKEN not in out + err
 
 
-LAZY = """
-import sys
-from tracker.cli import main
-args = sys.argv[1:]
-try:
-    main(args)
-except SystemExit as exc:
-    assert exc.code in (0, None), exc.code
-print("twilio" in sys.modules, "requests" in sys.modules)
-"""
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -185,13 +173,6 @@ print("twilio" in sys.modules, "requests" in sys.modules)
 )
 def test_commands_that_send_nothing_do_not_import_twilio(db: str, args: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEIAN_TWILIO")}
-    done = subprocess.run(
-        [sys.executable, "-c", LAZY, "--db", db, *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "False False"
+    probe = beian_in_fresh_process(["--db", db, *args], env=env)
+    assert probe.code in (0, None), probe.code
+    assert not {"twilio", "requests"} & probe.modules

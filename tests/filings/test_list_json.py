@@ -30,7 +30,9 @@ def test_exported_items_equal_the_documented_shape(service: FilingService, query
     assert exported  # every query above matches something in the demo
 
 
-def test_list_overdue_shows_only_filings_with_an_overdue_deadline(service: FilingService, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_list_overdue_shows_only_filings_with_an_overdue_deadline(
+    service: FilingService, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tracker.cli import main
 
     seed_demo(service)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict, Unpack
 
 from states import Kind, Stage
 from tracker.rules import Deadline, RuleSet, WorkCalendar, running_deadlines
 
 
+class Dates(TypedDict, total=False):
+    """The event dates `running_deadlines` takes, all optional."""
+
+    launch_date: date | None
+    change_date: date | None
+    termination_date: date | None
+    materials_complete_date: date | None
+    submitted: date | None
+
+
 def run(
-    rules: RuleSet, calendar: WorkCalendar, kind: Kind, stage: Stage, today: date, **dates: date
+    rules: RuleSet, calendar: WorkCalendar, kind: Kind, stage: Stage, today: date, **dates: Unpack[Dates]
 ) -> list[Deadline]:
-    return running_deadlines(rules, calendar, kind=kind, stage=stage, today=today, **dates)  # type: ignore[arg-type]
+    return running_deadlines(rules, calendar, kind=kind, stage=stage, today=today, **dates)
 
 
 def test_d1_runs_in_draft_from_the_launch_date(rules: RuleSet, calendar: WorkCalendar) -> None:

@@ -2,61 +2,42 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-from tui_support import portfolio
 
+from tests.helpers.probes import beian_in_fresh_process
+from tests.helpers.tui import fixed_clock, portfolio
 from tracker.services import FilingService
 from tui.serve import served_command
 
 pytestmark = pytest.mark.slow
 
-PROBE = textwrap.dedent(
-    """
-    import json, sys
-    from tracker.cli import main
-    code = None
-    try:
-        main(json.loads(sys.argv[1]))
-    except SystemExit as exc:
-        code = exc.code
-    with open(sys.argv[2], "w", encoding="utf-8") as out:
-        json.dump({"code": code, "modules": sorted(sys.modules)}, out)
-    """
-)
 
+@pytest.fixture
+def service(sqlite_url: str) -> Iterator[FilingService]:
+    """The dashboard's service on an SQLite file, at the dashboard tests' instant."""
+    from tracker.config import Settings
+    from tracker.factory import open_store
 
-def run_cli(tmp_path: Path, argv: list[str]) -> tuple[object, set[str]]:
-    """`beian ARGV` in a fresh interpreter: its exit code and every module it imported."""
-    report = tmp_path / "modules.json"
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv), str(report)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert report.exists(), done.stderr
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return data["code"], set(data["modules"])
+    store = open_store(sqlite_url)
+    yield FilingService(store, Settings(), clock=fixed_clock)
+    store.dispose()
 
 
 @pytest.mark.parametrize(
     "argv", [["--help"], ["dashboard", "--help"], ["advance", "{ref}", "pass_review"]], ids=" ".join
 )
 def test_commands_other_than_the_dashboard_never_import_textual(
-    argv: list[str], tmp_path: Path, service: FilingService, sqlite_url: str
+    argv: list[str], service: FilingService, sqlite_url: str
 ) -> None:
     ref = portfolio(service)["review"]
     full = [arg.replace("{ref}", ref) for arg in argv]
     if full[0] == "advance":
         full = ["--db", sqlite_url, *full]
-    code, modules = run_cli(tmp_path, full)
-    assert code == 0
+    probe = beian_in_fresh_process(full)
+    assert probe.code == 0
+    modules = probe.modules
     heavy = sorted(m for m in modules if m.split(".")[0] in ("textual", "textual_serve"))
     assert not heavy, heavy[:5]
     assert not {"tui.app", "tui.screens", "tui.widgets"} & modules, "only the small tui.cli module is loaded"

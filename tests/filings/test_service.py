@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from states import AlgorithmType, Event, Kind, Role, Stage
+from tests.helpers.clock import FakeClock
 from tracker.domain import FilingDraft, FilingQuery
 from tracker.errors import Conflict, NotFound, TransitionRefused, UsageError
 from tracker.services import FilingService
@@ -29,16 +31,16 @@ def org_with_approved_entity(service: FilingService, name: str = ORG, code: str 
     service.advance(entity.ref, "approve")
 
 
-def new_algorithm(service: FilingService, title: str = "星河对话算法", **kw: object) -> str:
-    filing = service.add_filing(FilingDraft(organisation=ORG, title=title, **kw))  # type: ignore[arg-type]
+def new_algorithm(service: FilingService, title: str = "星河对话算法", **kw: Any) -> str:
+    filing = service.add_filing(FilingDraft(organisation=ORG, title=title, **kw))
     tick_materials(service, filing.ref)
     return filing.ref
 
 
-def test_full_lifecycle_keeps_every_transition(service: FilingService, clock) -> None:  # type: ignore[no-untyped-def]
+def test_full_lifecycle_keeps_every_transition(service: FilingService, clock: FakeClock) -> None:
     org_with_approved_entity(service)
     ref = new_algorithm(service)
-    steps = [
+    steps: list[tuple[str, dict[str, Any], Stage]] = [
         ("submit", {}, Stage.INITIAL_REVIEW),
         ("pass_review", {}, Stage.SECOND_REVIEW),
         ("return_for_revision", {"reason": "材料不全"}, Stage.RETURNED),
@@ -53,7 +55,7 @@ def test_full_lifecycle_keeps_every_transition(service: FilingService, clock) ->
     ]
     for event, options, expected in steps:
         clock.tick(days=3)
-        result = service.advance(ref, event, actor="pm", **options)  # type: ignore[arg-type]
+        result = service.advance(ref, event, actor="pm", **options)
         assert result.filing.stage is expected, event
     filing = service.filing(ref)
     assert filing.returns == 1
@@ -138,7 +140,7 @@ def test_wrong_event_for_the_stage_is_refused_and_changes_nothing(service: Filin
     assert service.filing(ref).version == 1
 
 
-def test_effective_time_cannot_precede_the_previous_event(service: FilingService, clock) -> None:  # type: ignore[no-untyped-def]
+def test_effective_time_cannot_precede_the_previous_event(service: FilingService, clock: FakeClock) -> None:
     org_with_approved_entity(service)
     ref = new_algorithm(service)
     service.advance(ref, "submit", at=clock.now - timedelta(days=10))

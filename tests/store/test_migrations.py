@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import DateTime, bindparam, text
 
 from states import Stage
-from tests.cli_support import run_beian as _beian
+from tests.helpers.cli import run_beian as _beian
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.services import FilingService

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.probes import ROOT, beian_in_fresh_process, imports_in_fresh_process
 from tracker.config import Settings
 from tracker.domain import FilingDraft, Kind
 from tracker.factory import open_store
@@ -18,41 +17,7 @@ from tracker.services import FilingService
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("textual", "textual_serve", "twilio", "alembic")
-
-PROBE = textwrap.dedent(
-    """
-    import json, sys
-    argv, report = json.loads(sys.argv[1]), sys.argv[2]
-    code = None
-    if argv is None:
-        import tracker, tracker.services, tracker.domain, tracker.errors, states  # noqa: F401
-    else:
-        from tracker.cli import main
-        try:
-            main(argv)
-        except SystemExit as exc:
-            code = exc.code
-    with open(report, "w", encoding="utf-8") as out:
-        json.dump({"code": code, "modules": sorted(sys.modules)}, out)
-    """
-)
-
-
-def _imports(tmp_path: Path, argv: list[str] | None) -> tuple[object, set[str]]:
-    """Run the CLI (or plain imports) in a fresh interpreter; the exit code and the top-level packages it loaded."""
-    report = tmp_path / "modules.json"
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv), str(report)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert report.exists(), done.stderr
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return data["code"], {name.split(".")[0] for name in data["modules"]}
 
 
 @pytest.fixture
@@ -88,25 +53,23 @@ def filing_url(sqlite_url: str) -> str:
     ],
     ids=" ".join,
 )
-def test_everyday_commands_import_no_heavy_library(filing_url: str, tmp_path: Path, argv: list[str]) -> None:
+def test_everyday_commands_import_no_heavy_library(filing_url: str, argv: list[str]) -> None:
     full = argv if argv == ["--help"] else ["--db", filing_url, *argv]
-    code, packages = _imports(tmp_path, full)
-    assert code == 0
+    probe = beian_in_fresh_process(full)
+    assert probe.code == 0
+    packages = probe.packages
     assert packages.isdisjoint(HEAVY), sorted(packages & set(HEAVY))
 
 
-def test_the_core_never_imports_textual(tmp_path: Path) -> None:
-    code, packages = _imports(tmp_path, None)
-    assert code is None
+def test_the_core_never_imports_textual() -> None:
+    packages = imports_in_fresh_process(
+        ["tracker", "tracker.services", "tracker.domain", "tracker.errors", "states"]
+    ).packages
     assert packages.isdisjoint({"textual", "textual_serve", "tui", "twilio"}), packages
 
 
-def test_the_machines_are_pure(tmp_path: Path) -> None:
-    probe = "import json, sys, states; states.to_mermaid(states.Kind.ALGORITHM); print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True
-    )
-    packages = set(json.loads(done.stdout))
+def test_the_machines_are_pure() -> None:
+    packages = imports_in_fresh_process(["states"], then="states.to_mermaid(states.Kind.ALGORITHM)").packages
     assert "states" in packages
     assert packages.isdisjoint(
         {"sqlalchemy", "sqlmodel", "tracker", "tui", "textual", "alembic", "psycopg", "pydantic", "click"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from states import AlgorithmType, Event, GuardContext, Kind, Outcome, Stage, evaluate
@@ -11,8 +13,8 @@ RANKING_NO = "网信算备330109830471103220019号"  # type digits 03: ranking
 GENAI_NO = "Beijing-DeepseekChat-202404280016"
 
 
-def ctx(kind: Kind, stage: Stage, **fields: object) -> GuardContext:
-    return GuardContext(kind, stage, **fields)  # type: ignore[arg-type]
+def ctx(kind: Kind, stage: Stage, **fields: Any) -> GuardContext:
+    return GuardContext(kind, stage, **fields)
 
 
 def refused(outcome: Outcome, *fragments: str) -> None:

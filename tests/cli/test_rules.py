@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.cli_support import Beian, Result
+from tests.helpers.cli import Beian, Result
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"

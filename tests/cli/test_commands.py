@@ -15,7 +15,7 @@ import pytest
 
 import states
 from states import Kind
-from tests.cli_support import Beian, Result, run_beian
+from tests.helpers.cli import Beian, Result, run_beian
 from tracker.cli import _register_commands, cli
 
 ORG = "北京星河智算科技有限公司"
