@@ -143,7 +143,7 @@ def dispatcher(db_url: str, url: str, count: int, concurrency: int | None = None
     """Messages per second of one `dispatch_pending` pass over `count` pending rows."""
     from tracker.notify.dispatch import dispatch_pending
     from tracker.store.engine import Store, make_engine
-    from tracker.store.repo import now_utc
+    from tracker.timeutil import now_utc
 
     seed_outbox(db_url, 1)
     store = Store(make_engine(db_url))

@@ -7,9 +7,9 @@ from pathlib import Path
 from tracker import locations
 from tracker.config import Settings, load_settings
 from tracker.errors import StorageError
-from tracker.services import Clock, FilingService
+from tracker.services import FilingService
 from tracker.store.engine import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
-from tracker.store.repo import now_utc
+from tracker.timeutil import Clock, now_utc
 
 
 def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import states
 from states import Lang
-from tracker.domain import DeadlineView, Filing, ForecastView, MaterialStatus, StageEstimate
+from tracker.domain import DeadlineView, Filing, Forecast, MaterialStatus, StageEstimate
 from tracker.timeutil import iso, show
 
 TRIGGERS: dict[str, tuple[str, str]] = {
@@ -123,7 +123,7 @@ def _estimate_json(s: StageEstimate, kind: states.Kind) -> dict[str, Any]:
     }
 
 
-def forecast_json(v: ForecastView) -> dict[str, Any]:
+def forecast_json(v: Forecast) -> dict[str, Any]:
     """The stable JSON object of a forecast."""
     return {
         "filing_id": v.filing_id,

@@ -8,7 +8,7 @@ new stage, its history row, its outbox rows and the revision bump in the same tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,6 +25,7 @@ from tracker.errors import Conflict, StorageError, TrackerError, TransitionRefus
 from tracker.store import repo
 from tracker.store.engine import Store, Work
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
+from tracker.timeutil import Clock, beijing_date, now_utc, to_db
 
 if TYPE_CHECKING:
     from tracker.notify.service import NotifyService
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 EDITABLE_FIELDS = frozenset(
     {
         "title",
@@ -92,9 +92,7 @@ def as_event(value: Event | str) -> Event:
 class FilingService:
     """Organisations, filings, their events and history."""
 
-    def __init__(
-        self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc
-    ) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
         self.store = store
         self.settings = settings or Settings()
         self.clock = clock
@@ -146,7 +144,7 @@ class FilingService:
             name=name,
             credit_code=code,
             region=(region or "").strip() or None,
-            created_at=repo.to_db(self.clock()),
+            created_at=to_db(self.clock()),
         )
         try:
             with self.store.unit() as session:
@@ -186,7 +184,7 @@ class FilingService:
         else:
             algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
         upstream_number = _upstream_number(draft.upstream_filing_number)
-        now = repo.to_db(self.clock())
+        now = to_db(self.clock())
         with self.store.unit() as session:
             org = repo.find_organisation(session, draft.organisation)
             assert org.id is not None
@@ -239,7 +237,7 @@ class FilingService:
         with self.store.unit() as session:
             filing = repo.load_filing(session, ref)
             self._check_version(filing, if_version)
-            values["updated_at"] = repo.to_db(self.clock())
+            values["updated_at"] = to_db(self.clock())
             repo.update_filing_checked(session, filing["id"], filing["version"], values)
             repo.bump_revision(session)
             return repo.filing_from_mapping({**filing, **values, "version": filing["version"] + 1})
@@ -394,8 +392,8 @@ class FilingService:
         assert outcome.dest is not None
         values: dict[str, Any] = {
             "stage": outcome.dest.value,
-            "updated_at": repo.to_db(now),
-            "stage_entered_at": repo.to_db(effective),
+            "updated_at": to_db(now),
+            "stage_entered_at": to_db(effective),
         }
         if ev is Event.RETURN_FOR_REVISION:
             values["returned_from"] = filing["stage"]
@@ -408,8 +406,8 @@ class FilingService:
             "event": ev.value,
             "from_stage": filing["stage"],
             "to_stage": outcome.dest.value,
-            "effective_at": repo.to_db(effective),
-            "recorded_at": repo.to_db(now),
+            "effective_at": to_db(effective),
+            "recorded_at": to_db(now),
             "actor": request.actor,
             "source": request.source,
             "note": (request.note or "").strip() or None,
@@ -462,7 +460,7 @@ class FilingService:
             else False,
         )
         if needs_materials:
-            from tracker.rules.service import beijing_date, guard_facts
+            from tracker.rules.service import guard_facts
 
             context = guard_facts(
                 session if isinstance(session, Session) else session.session,

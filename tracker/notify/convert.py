@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tracker.domain import Notification, Recipient
 from tracker.notify.outbox import split_events
-from tracker.store import repo
 from tracker.store.tables import OutboxRow, RecipientRow
+from tracker.timeutil import to_utc
 
 
 def recipient_from_row(row: RecipientRow) -> Recipient:
@@ -19,7 +19,7 @@ def recipient_from_row(row: RecipientRow) -> Recipient:
         language=row.language,
         organisation_id=row.organisation_id,
         filing_id=row.filing_id,
-        created_at=repo.to_utc(row.created_at),  # type: ignore[arg-type]
+        created_at=to_utc(row.created_at),  # type: ignore[arg-type]
     )
 
 
@@ -36,9 +36,9 @@ def notification_from_row(row: OutboxRow, ref: str) -> Notification:
         segments=row.segments,
         status=row.status,
         attempts=row.attempts,
-        created_at=repo.to_utc(row.created_at),  # type: ignore[arg-type]
-        sent_at=repo.to_utc(row.sent_at),
-        next_attempt_at=repo.to_utc(row.next_attempt_at),
+        created_at=to_utc(row.created_at),  # type: ignore[arg-type]
+        sent_at=to_utc(row.sent_at),
+        next_attempt_at=to_utc(row.next_attempt_at),
         sid=row.sid,
         delivery_status=row.delivery_status,
         error_code=row.error_code,

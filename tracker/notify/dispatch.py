@@ -27,7 +27,6 @@ from sqlalchemy import Connection
 from sqlmodel import col, func, select
 
 from tracker.notify.claims import (
-    Clock,
     Job,
     Writer,
     any_due,
@@ -48,6 +47,7 @@ from tracker.notify.reports import DispatchReport
 from tracker.notify.sender import Sender, SendError, SendResult
 from tracker.store.engine import Store
 from tracker.store.tables import FilingRow, OutboxRow
+from tracker.timeutil import Clock
 
 if TYPE_CHECKING:
     from tracker.config import Settings

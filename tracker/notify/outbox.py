@@ -139,7 +139,7 @@ def _add_rows(
     **fields: Any,
 ) -> int:
     from tracker.notify.templates import LANGUAGES, render
-    from tracker.store.repo import to_db
+    from tracker.timeutil import to_db
 
     stamp = to_db(now)
     rendered: dict[str, tuple[str, int]] = {}

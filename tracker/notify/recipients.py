@@ -13,6 +13,7 @@ from tracker.notify.outbox import DEFAULT_EVENTS, parse_events
 from tracker.notify.phone import normalise_phone
 from tracker.store import repo
 from tracker.store.tables import FilingRow, OrganisationRow, OutboxRow, RecipientRow
+from tracker.timeutil import to_db
 
 
 def add_recipient(
@@ -65,7 +66,7 @@ def add_recipient(
         name=(name or "").strip() or None,
         events=",".join(chosen),
         language=language,
-        created_at=repo.to_db(now),
+        created_at=to_db(now),
     )
     session.add(row)
     session.flush()

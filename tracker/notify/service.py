@@ -29,8 +29,8 @@ from tracker.notify.sender import NOT_CONFIGURED_HINT, Sender
 from tracker.store import repo
 from tracker.store.engine import Store
 from tracker.store.tables import FilingRow, OutboxRow
+from tracker.timeutil import Clock, now_utc, to_db, to_utc
 
-Clock = Callable[[], datetime]
 NOT_CONFIGURED = "SMS not configured: waiting"
 _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _SAMPLE_NUMBERS = {"algorithm": "网信算备110108823483901230031号", "entity": None}
@@ -45,7 +45,7 @@ class NotifyService:
         store: Store,
         settings: Settings | None = None,
         *,
-        clock: Clock = repo.now_utc,
+        clock: Clock = now_utc,
         sender: Sender | None = None,
         concurrency: int | None = None,
     ) -> None:
@@ -198,7 +198,7 @@ class NotifyService:
         values = {
             "status": S.SENT.value,
             "sid": sid.strip() if sid else None,
-            "sent_at": repo.to_db(self.clock()),
+            "sent_at": to_db(self.clock()),
             "error_message": "marked as sent by hand",
         }
         with self.store.unit() as session:
@@ -297,7 +297,7 @@ class NotifyService:
                     OutboxRow.status == S.PENDING.value
                 )
             ).one()
-        return repo.to_utc(due)
+        return to_utc(due)
 
     def run(
         self,

@@ -10,14 +10,14 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from tracker.errors import NotifyError
-from tracker.notify.claims import Clock, lease_seconds, recover
+from tracker.notify.claims import lease_seconds, recover
 from tracker.notify.claims import update_rows as _update
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.reports import StatusReport
 from tracker.notify.sender import FINAL_DELIVERY, Delivery, Sender, SendError
-from tracker.store import repo
 from tracker.store.engine import Store
 from tracker.store.tables import OutboxRow
+from tracker.timeutil import Clock, to_db, to_utc
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -46,7 +46,7 @@ def refresh_status(
 
         sender = TwilioSender.from_settings(settings)
     recover(store, clock(), lease_seconds(settings))
-    since = repo.to_db(clock() - timedelta(days=days))
+    since = to_db(clock() - timedelta(days=days))
     with store.unit() as session:
         open_rows = session.exec(
             select(OutboxRow.id, OutboxRow.sid, OutboxRow.delivery_status, OutboxRow.error_code)
@@ -81,7 +81,7 @@ def refresh_status(
                 changed += _store(store, int(row_id or 0), S.SENT, delivery, clock())
         for row in unknown_rows:
             row_id = int(row.id or 0)
-            attempted = repo.to_utc(row.claimed_at or row.created_at)
+            attempted = to_utc(row.claimed_at or row.created_at)
             match = _ask(sender.lookup, row.phone, row.body, attempted)
             if match is False:
                 errors += 1
@@ -122,7 +122,7 @@ def _store(store: Store, row_id: int, expected: S, delivery: Delivery, now: date
         "error_message": delivery.error_message,
     }
     if expected is S.UNKNOWN:  # found by a search: its SID is news to us
-        values.update(sid=delivery.sid, sent_at=repo.to_db(now))
+        values.update(sid=delivery.sid, sent_at=to_db(now))
     with store.unit() as session:
         return _update(
             session, and_(col(OutboxRow.id) == row_id, col(OutboxRow.status) == expected.value), values, now

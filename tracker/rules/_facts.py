@@ -20,8 +20,8 @@ from tracker.rules import _queries as q
 from tracker.rules.materials import find_material, required_materials
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.rules.ruleset import load_rules
-from tracker.store import repo
 from tracker.store.tables import FilingRow, MaterialRow
+from tracker.timeutil import beijing_date, now_utc, to_utc
 
 _RULES: dict[tuple[str, tuple[tuple[str, int, int], ...]], RuleSet] = {}
 OPEN_STAGES = (Stage.DRAFT, Stage.RETURNED)  # stages whose next step is a (re)submission
@@ -64,7 +64,7 @@ def short_label(item: MaterialItem) -> str:
 
 
 def _today(on: date | None) -> date:
-    return on if on is not None else q.beijing_date(repo.now_utc())
+    return on if on is not None else beijing_date(now_utc())
 
 
 def guard_facts(
@@ -120,7 +120,7 @@ def reopen_materials(
     if q.last_event(session, row.id) != Event.RETURN_FOR_REVISION.value:
         raise UsageError("--reopen names materials to fix, so it goes with return_for_revision only")
     rules = rules_for(settings.rules_dir if settings else None)
-    items = checklist(rules, row, q.beijing_date(now))
+    items = checklist(rules, row, beijing_date(now))
     stored = q.material_rows(session, row.id)
     chosen = list(dict.fromkeys(resolve_item(rules, items, name, row.ref).key for name in keys))
     for key in chosen:
@@ -143,7 +143,7 @@ def material_status(item: MaterialItem, row: MaterialRow | None) -> MaterialStat
         path=row.path if row else None,
         note=row.note if row else None,
         checked_by=row.checked_by if row else None,
-        checked_at=repo.to_utc(row.checked_at) if row else None,
+        checked_at=to_utc(row.checked_at) if row else None,
         reopened=row.reopened if row else 0,
         check=item.check,
         hint=item.note,

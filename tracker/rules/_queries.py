@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Select, and_, func, or_, type_coerce
@@ -19,12 +19,8 @@ from states import Event, Kind, Stage, has_tag
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.forecast import StageSample
 from tracker.rules.model import RuleSet
-from tracker.store.repo import to_utc
 from tracker.store.tables import FilingRow, MaterialRow, TransitionRow
-
-_EIGHT_HOURS = timedelta(hours=8)
-BEIJING = timezone(_EIGHT_HOURS, "Asia/Shanghai")
-"""China Standard Time; mainland China has kept no daylight saving since 1991."""
+from tracker.timeutil import beijing_date, to_utc
 
 SUBMISSIONS = (Event.SUBMIT.value, Event.RESUBMIT.value)
 _DATE_COLUMNS = {
@@ -60,13 +56,6 @@ def _raw(column: Any) -> Any:
     # a plain DateTime skips sqlmodel's per-row conversion to aware UTC, the bulk of reading 10^5 times;
     # `beijing_date` takes naive values as UTC, which is how the tables store them
     return type_coerce(column, DateTime(timezone=True))
-
-
-def beijing_date(value: datetime) -> date:
-    """The calendar day in Beijing of an aware (or naive UTC) time."""
-    if value.tzinfo is None or value.tzinfo is UTC:  # what the tables hand back: shift, don't convert
-        return (value + _EIGHT_HOURS).date()
-    return value.astimezone(BEIJING).date()
 
 
 # -- one filing ------------------------------------------------------------------------------------

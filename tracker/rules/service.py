@@ -12,7 +12,7 @@ again on every refresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from states import Kind, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, Filing, FilingQuery, ForecastView, MaterialStatus
+from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
 from tracker.errors import Conflict, UsageError
 from tracker.rules import _queries as q
 from tracker.rules._facts import (
@@ -37,7 +37,6 @@ from tracker.rules._facts import (
     to_view,
     urgency,
 )
-from tracker.rules._queries import beijing_date
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
@@ -45,10 +44,10 @@ from tracker.rules.model import MaterialItem, RuleSet
 from tracker.store import repo
 from tracker.store.engine import Store
 from tracker.store.tables import FilingRow, MaterialRow
+from tracker.timeutil import Clock, beijing_date, now_utc, to_db
 
-__all__ = ["RulesService", "beijing_date", "guard_facts", "reopen_materials", "rules_for", "short_label"]
+__all__ = ["RulesService", "guard_facts", "reopen_materials", "rules_for", "short_label"]
 
-Clock = Callable[[], datetime]
 Entry = tuple[int, str, tuple[Deadline, ...]]
 """A filing's id, its reference, and the deadlines running for it."""
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
@@ -57,9 +56,7 @@ _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limi
 class RulesService:
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
-    def __init__(
-        self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc
-    ) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
         self.store = store
         self.settings = settings or Settings()
         self.clock = clock
@@ -84,7 +81,7 @@ class RulesService:
 
     def today(self) -> date:
         """Today in Beijing, by the service clock."""
-        return q.beijing_date(self.clock())
+        return beijing_date(self.clock())
 
     # -- materials -------------------------------------------------------------------------------
 
@@ -93,7 +90,7 @@ class RulesService:
         on = self.today()
         if Stage(row.stage) not in OPEN_STAGES and row.id is not None:
             submitted = q.last_submission(session, row.id)
-            on = q.beijing_date(submitted) if submitted else on
+            on = beijing_date(submitted) if submitted else on
         return checklist(self.rules, row, on)
 
     def materials(self, ref: str | int) -> list[MaterialStatus]:
@@ -115,7 +112,7 @@ class RulesService:
         actor: str | None = None,
     ) -> MaterialStatus:
         """Tick (or with done=False untick) one item, named by key or label; a number item is validated."""
-        now = repo.to_db(self.clock())
+        now = to_db(self.clock())
         try:
             with self.store.unit() as session:
                 row, _ = repo.find_filing(session, ref)
@@ -144,7 +141,7 @@ class RulesService:
 
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
         """Tick every item not yet provided (a number item only when its number is known); returns how many."""
-        now = repo.to_db(self.clock())
+        now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:
             row, _ = repo.find_filing(session, ref)
@@ -172,11 +169,11 @@ class RulesService:
 
     def _materials_complete(self, filing: Any, submitted: datetime, late: Iterable[Any]) -> date | None:
         """The day the last mandatory item was ticked after the submission, if all are provided now."""
-        mandatory = {i.key for i in checklist(self.rules, filing, q.beijing_date(submitted)) if i.mandatory}
+        mandatory = {i.key for i in checklist(self.rules, filing, beijing_date(submitted)) if i.mandatory}
         late = [entry for entry in late if entry[0] in mandatory]
         if not late or any(not provided for _, provided, _ in late):
             return None  # complete at submission, or incomplete: either way Art. 25 counts from submission
-        return max(q.beijing_date(at) for _, _, at in late if at is not None)
+        return max(beijing_date(at) for _, _, at in late if at is not None)
 
     def _entries(self, session: Session, ids: Sequence[int] | None) -> list[Entry]:
         """Filings with at least one running deadline, each with those deadlines (views are built later)."""
@@ -187,14 +184,14 @@ class RulesService:
         for plain in inputs.rows:
             fid = plain.id
             submission = inputs.submitted.get(fid)
-            submitted = q.beijing_date(submission) if submission else None
+            submitted = beijing_date(submission) if submission else None
             late = inputs.late_materials.get(fid)
             complete = self._materials_complete(plain, submission, late) if submission and late else None
             dates = {"launch_date": plain.launch_date, "change_date": plain.change_date}
             dates["termination_date"] = plain.termination_date
             for trigger, event in q.DISCHARGED_BY.items():
                 done = inputs.discharged.get((fid, event))
-                if dates[trigger] is not None and done is not None and q.beijing_date(done) >= dates[trigger]:
+                if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
                     dates[trigger] = None
             public = bool(plain.public_opinion)
             key = (plain.kind, plain.stage, *dates.values(), complete, submitted, public)
@@ -328,36 +325,22 @@ class RulesService:
         with self.store.unit() as session:
             return self._history(session)
 
-    def forecast(self, ref: str | int) -> ForecastView:
+    def forecast(self, ref: str | int) -> Forecast:
         """When the filing is expected to leave review (median and 80th percentile), with the basis stated."""
         with self.store.unit() as session:
             row, _ = repo.find_filing(session, ref)
             assert row.id is not None
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
-        result = forecast(
+        return forecast(
             self.rules,
             self.calendar,
             kind=kind,
             current_stage=stage,
-            entered_current_at=q.beijing_date(row.stage_entered_at),
+            entered_current_at=beijing_date(row.stage_entered_at),
             today=self.today(),
             samples=samples.get(kind, []),
             returned_from=Stage(row.returned_from) if row.returned_from else None,
-        )
-        return ForecastView(
             filing_id=row.id,
             ref=row.ref,
-            kind=kind,
-            stage=stage,
-            target=result.target,
-            median_date=result.median_date,
-            p80_date=result.p80_date,
-            median_days=result.median_days,
-            p80_days=result.p80_days,
-            basis=result.basis,
-            rules_version=self.rules.version,
-            stages=result.per_stage,
-            per_return=result.per_return,
-            warnings=result.warnings,
         )

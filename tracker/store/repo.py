@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -16,24 +16,13 @@ from states import AlgorithmType, Event, Kind, Role, Stage
 from tracker.domain import REF_PREFIX, Filing, FilingQuery, Organisation, Transition
 from tracker.errors import Conflict, NotFound
 from tracker.store.tables import FilingRow, MetaRow, OrganisationRow, TransitionRow
+from tracker.timeutil import to_utc
 
 
 class Unit(Protocol):
     """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
 
     def connection(self) -> Connection: ...
-
-
-def to_utc(value: datetime | None) -> datetime | None:
-    """A database time as aware UTC (SQLite hands back naive UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def to_db(value: datetime) -> datetime:
-    """Any time → aware UTC, as the tables store it (a naive time is taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def organisation_from_row(row: OrganisationRow) -> Organisation:
@@ -452,8 +441,3 @@ def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
         reason=m["reason"],
         filing_number=m["filing_number"],
     )
-
-
-def now_utc() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from states import Lang
-from tracker.domain import DeadlineView, Filing, ForecastView, MaterialStatus, Notification
+from tracker.domain import DeadlineView, Filing, Forecast, MaterialStatus, Notification
 from tracker.services import FilingService
 from tracker.timeutil import show as show_time
 from tui.deadlines import OVERDUE_STYLE, SOON_STYLE
@@ -29,7 +29,7 @@ class Deadlines:
     """The running statutory periods and the review forecast of one filing."""
 
     running: tuple[DeadlineView, ...]
-    forecast: ForecastView | None
+    forecast: Forecast | None
 
 
 @register_panel
