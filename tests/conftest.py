@@ -146,7 +146,7 @@ def service(db_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
     """The real service on the test database, with the fake clock."""
     from tracker.config import Settings
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
     store = open_store(db_url)
     yield FilingService(store, Settings(), clock=clock)

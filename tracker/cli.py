@@ -154,7 +154,7 @@ def _run(argv: list[str] | None) -> None:
 
         if not isinstance(exc, SQLAlchemyError) or os.environ.get("BEIAN_DEBUG"):
             raise
-        from tracker.store.engine import translate
+        from tracker.store.db import translate
 
         err = translate(exc)
         _fail(str(err), exit_code_for(err))

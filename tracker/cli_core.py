@@ -42,7 +42,7 @@ def _parse(parser: Any, value: str | None) -> Any:
 def init(obj: CliContext, as_json: bool) -> None:
     """Create the database schema, or upgrade it in place. Safe to run again."""
     from tracker.factory import describe_target, ensure_schema, resolve_url
-    from tracker.store.engine import Store, make_engine
+    from tracker.store.db import Store, make_engine
 
     url, embedded = resolve_url(obj.db, obj.settings)
     if embedded:
@@ -67,7 +67,7 @@ def init(obj: CliContext, as_json: bool) -> None:
 @pass_cli
 def demo(obj: CliContext, as_json: bool) -> None:
     """Fill an empty database with realistic demo filings. A database with data is left alone."""
-    from tracker.demo import seed_demo
+    from tracker.filings.demo import seed_demo
 
     service = obj.service(create=True)
     added = seed_demo(service)
@@ -437,7 +437,7 @@ def apply(obj: CliContext, source: Any, all_or_nothing: bool, as_json: bool) -> 
     Each line: {"ref": "ALG-0001", "event": "pass_review", "note": …, "reason": …, "filing_number": …,
     "at": …, "by": …, "if_version": …}.
     """
-    from tracker.apply import apply_lines
+    from tracker.filings.apply import apply_lines
 
     report = apply_lines(obj.service(), source, all_or_nothing=all_or_nothing)
     if as_json:

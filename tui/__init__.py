@@ -1,1 +1,1 @@
-"""The Textual dashboard. It talks to `tracker.services` and domain types only, never to storage."""
+"""The Textual dashboard. It talks to `tracker.filings.service` and domain types only, never to storage."""

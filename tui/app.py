@@ -22,7 +22,7 @@ from textual.worker import Worker
 from states import Lang
 from tracker.config import Settings, save_setting
 from tracker.errors import TrackerError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.display import LANGUAGE_NAMES, LANGUAGES
 from tui.messages import RefreshFailed, SmsDispatched, StoreChanged
 

@@ -15,7 +15,7 @@ from rich.style import Style
 
 from tracker.domain import Filing
 from tracker.errors import TrackerError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 OVERDUE_STYLE = Style(color="#ff5f5f", bold=True)
 SOON_STYLE = Style(color="#ffaf00")

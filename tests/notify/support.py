@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from tracker.config import Settings
 from tracker.notify.sender import Delivery, SendError, SendResult
-from tracker.store.engine import Store
+from tracker.store.db import Store
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def _filing(org_id: int, ref: str, seq: int, title: str, stage: str) -> FilingRo
 
 def make_world(url: str) -> World:
     """A migrated database with 北京示例科技有限公司 and its filing ALG-0001 (个性化推荐算法) in final review."""
-    from tracker.store.engine import make_engine
+    from tracker.store.db import make_engine
 
     store = Store(make_engine(url, create_file=True))
     if store.schema_revision() is None:

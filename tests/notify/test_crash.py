@@ -24,7 +24,7 @@ DISPATCHER = """
 import sys
 from tracker.config import load_settings
 from tracker.notify.dispatch import dispatch_pending
-from tracker.store.engine import Store, make_engine
+from tracker.store.db import Store, make_engine
 from tracker.timeutil import now_utc
 
 store = Store(make_engine(sys.argv[1]))

@@ -14,7 +14,7 @@ import pytest
 from tracker.config import Settings
 from tracker.domain import FilingDraft, Kind
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ PROBE = textwrap.dedent(
     argv, report = json.loads(sys.argv[1]), sys.argv[2]
     code = None
     if argv is None:
-        import tracker, tracker.services, tracker.domain, tracker.errors, states  # noqa: F401
+        import tracker, tracker.filings.service, tracker.domain, tracker.errors, states  # noqa: F401
     else:
         from tracker.cli import main
         try:

@@ -27,7 +27,7 @@ HEAD = "0003"
 def tick_materials(url: str, ref: str) -> None:
     """Provide every checklist item, where the regulatory-rules layer exists (it refuses `submit` otherwise)."""
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
     store = open_store(url)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tui_support import portfolio
 
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.serve import served_command
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from tui_support import ORG, SIZE, wait_for
 
 from states import Kind, Stage
 from tracker.domain import FilingDraft
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.display import COLUMNS, column_widths, fit, stage_label
 from tui.messages import FilingsLoaded, PageLoaded

@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.sender import SendError, SendResult
-from tracker.store.engine import Store, translate
+from tracker.store.db import Store, translate
 from tracker.store.tables import OutboxRow
 from tracker.timeutil import to_db
 

@@ -45,7 +45,7 @@ from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
 from tracker.notify.reports import DispatchReport
 from tracker.notify.sender import Sender, SendError, SendResult
-from tracker.store.engine import Store
+from tracker.store.db import Store
 from tracker.store.tables import FilingRow, OutboxRow
 from tracker.timeutil import Clock
 

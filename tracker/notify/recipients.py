@@ -9,9 +9,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tracker.errors import NotFound, UsageError
+from tracker.filings import repo
 from tracker.notify.outbox import DEFAULT_EVENTS, parse_events
 from tracker.notify.phone import normalise_phone
-from tracker.store import repo
 from tracker.store.tables import FilingRow, OrganisationRow, OutboxRow, RecipientRow
 from tracker.timeutil import to_db
 

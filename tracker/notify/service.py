@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from tracker.config import Settings
 from tracker.domain import Notification, Recipient
 from tracker.errors import NotFound, UsageError
+from tracker.filings import repo
 from tracker.notify import recipients as _recipients
 from tracker.notify.claims import update_rows as _update
 from tracker.notify.convert import notification_from_row, recipient_from_row
@@ -26,8 +27,8 @@ from tracker.notify.outbox import NOTIFIABLE_EVENTS, OVERDUE, parse_events, subs
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.reports import DispatchReport, SmsPreview, StatusReport
 from tracker.notify.sender import NOT_CONFIGURED_HINT, Sender
-from tracker.store import repo
-from tracker.store.engine import Store
+from tracker.store.db import Store
+from tracker.store.revision import bump_revision
 from tracker.store.tables import FilingRow, OutboxRow
 from tracker.timeutil import Clock, now_utc, to_db, to_utc
 
@@ -86,7 +87,7 @@ class NotifyService:
                 language=language or self.settings.sms_language,
                 now=self.clock(),
             )
-            repo.bump_revision(session)
+            bump_revision(session)
             return recipient_from_row(row)
 
     def recipients(
@@ -112,7 +113,7 @@ class NotifyService:
         """Remove a recipient; messages already in the outbox stay and are still delivered."""
         with self.store.unit() as session:
             row = _recipients.remove_recipient(session, recipient_id)
-            repo.bump_revision(session)
+            bump_revision(session)
             return recipient_from_row(row)
 
     # -- outbox ----------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class NotifyService:
             where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == current.status)
             if not _update(session, where, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again and retry")
-            repo.bump_revision(session)
+            bump_revision(session)
         return self.notification(outbox_id)
 
     def resolve(self, outbox_id: int, *, sid: str | None = None) -> Notification:
@@ -205,7 +206,7 @@ class NotifyService:
             where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == S.UNKNOWN.value)
             if not _update(session, where, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again")
-            repo.bump_revision(session)
+            bump_revision(session)
         return self.notification(outbox_id)
 
     def preview(
@@ -276,7 +277,7 @@ class NotifyService:
         )
         if report.sent or report.failed or report.retrying or report.interrupted or report.requeued:
             with self.store.unit() as session:
-                repo.bump_revision(session)  # open dashboards refresh their notification lists
+                bump_revision(session)  # open dashboards refresh their notification lists
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
@@ -286,7 +287,7 @@ class NotifyService:
         report = refresh_status(self.store, self.settings, clock=self.clock, sender=self.sender, days=days)
         if report.changed:
             with self.store.unit() as session:
-                repo.bump_revision(session)
+                bump_revision(session)
         return report
 
     def next_due(self) -> datetime | None:

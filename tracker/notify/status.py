@@ -15,7 +15,7 @@ from tracker.notify.claims import update_rows as _update
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.reports import StatusReport
 from tracker.notify.sender import FINAL_DELIVERY, Delivery, Sender, SendError
-from tracker.store.engine import Store
+from tracker.store.db import Store
 from tracker.store.tables import OutboxRow
 from tracker.timeutil import Clock, to_db, to_utc
 

@@ -23,6 +23,7 @@ from states import Kind, Stage
 from tracker.config import Settings
 from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
 from tracker.errors import Conflict, UsageError
+from tracker.filings import repo
 from tracker.rules import _queries as q
 from tracker.rules._facts import (
     OPEN_STAGES,
@@ -41,8 +42,8 @@ from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
 from tracker.rules.model import MaterialItem, RuleSet
-from tracker.store import repo
-from tracker.store.engine import Store
+from tracker.store.db import Store
+from tracker.store.revision import bump_revision, read_revision
 from tracker.store.tables import FilingRow, MaterialRow
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
 
@@ -134,7 +135,7 @@ class RulesService:
                     stored.note = note.strip() or None
                 session.add(stored)
                 session.flush()
-                repo.bump_revision(session)
+                bump_revision(session)
                 return material_status(material, stored)
         except IntegrityError:
             raise Conflict(f"{item} of {ref} was changed by someone else meanwhile", hint="retry") from None
@@ -162,7 +163,7 @@ class RulesService:
                 ticked += 1
             if ticked:
                 session.flush()
-                repo.bump_revision(session)
+                bump_revision(session)
         return ticked
 
     # -- deadlines -------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ class RulesService:
 
     def _all(self) -> tuple[Entry, ...]:
         with self.store.unit() as session:
-            key = (repo.read_revision(session), self.today())
+            key = (read_revision(session), self.today())
             cached = self._portfolio
             if cached is not None and cached[0] == key:
                 return cached[1]
@@ -288,7 +289,7 @@ class RulesService:
                     language_default=self.settings.sms_language,
                 )
             if queued:
-                repo.bump_revision(session)
+                bump_revision(session)
         return queued
 
     def due_soon_filing_ids(self, *, regulator: bool = True) -> set[int]:
@@ -312,7 +313,7 @@ class RulesService:
     # -- forecasts -------------------------------------------------------------------------------
 
     def _history(self, session: Session) -> dict[Kind, list[StageSample]]:
-        revision = repo.read_revision(session)
+        revision = read_revision(session)
         cached = self._samples
         if cached is not None and cached[0] == revision:
             return cached[1]

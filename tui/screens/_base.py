@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from states import Lang
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 if TYPE_CHECKING:
     from tui.app import TrackerApp

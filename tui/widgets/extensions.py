@@ -17,7 +17,7 @@ from rich.text import Text
 
 from states import Lang
 from tracker.domain import DeadlineView, Filing, Forecast, MaterialStatus, Notification
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tracker.timeutil import show as show_time
 from tui.deadlines import OVERDUE_STYLE, SOON_STYLE
 from tui.display import RETURN_STYLE, pick, stage_label

@@ -19,7 +19,7 @@ from textual.widgets import Static
 import states
 from states import Lang, Outcome
 from tracker.domain import Filing
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tracker.timeutil import show as show_time
 from tui.display import days_in_stage, event_label, kind_label, pick, stage_text
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -20,6 +20,13 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from tracker.errors import Conflict, StorageError, TrackerError
+
+
+class Unit(Protocol):
+    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
+
+    def connection(self) -> Connection: ...
+
 
 SCHEMA_HEAD = "0003"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""

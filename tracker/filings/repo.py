@@ -1,28 +1,30 @@
-"""Queries and row↔domain conversion. The only module that builds SELECTs over the tables."""
+"""Queries over organisations, filings and transitions, and row↔domain conversion.
+
+Every SELECT, INSERT and UPDATE of the filing slice lives here, and so does the translation of constraint
+errors (a duplicate organisation, a filing number taken by a concurrent writer) into `tracker.errors`.
+Times come back as aware UTC.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Select, and_, bindparam, case, cast, func, insert, or_, update
+from sqlalchemy import LargeBinary, Select, and_, bindparam, case, cast, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import states
 from states import AlgorithmType, Event, Kind, Role, Stage
 from tracker.domain import REF_PREFIX, Filing, FilingQuery, Organisation, Transition
-from tracker.errors import Conflict, NotFound
-from tracker.store.tables import FilingRow, MetaRow, OrganisationRow, TransitionRow
+from tracker.errors import Conflict, NotFound, StorageError, TransitionRefused, UsageError
+from tracker.store.db import Unit
+from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 from tracker.timeutil import to_utc
-
-
-class Unit(Protocol):
-    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
-
-    def connection(self) -> Connection: ...
 
 
 def organisation_from_row(row: OrganisationRow) -> Organisation:
@@ -86,23 +88,6 @@ def next_seq(session: Session, kind: Kind) -> int:
 def make_ref(kind: Kind, seq: int) -> str:
     """`ALG-0007`: the human reference of a filing."""
     return f"{REF_PREFIX[kind]}-{seq:04d}"
-
-
-_META_TABLE = MetaRow.__table__  # type: ignore[attr-defined]
-_BUMP_REVISION = (
-    update(_META_TABLE).where(_META_TABLE.c.key == "revision").values(value=_META_TABLE.c.value + 1)
-)
-
-
-def bump_revision(session: Unit) -> None:
-    """Advance the change counter that open dashboards poll."""
-    session.connection().execute(_BUMP_REVISION)
-
-
-def read_revision(session: Session) -> int:
-    """The change counter."""
-    value = session.exec(select(MetaRow.value).where(MetaRow.key == "revision")).first()
-    return int(value or 0)
 
 
 _FILING_TABLE = FilingRow.__table__  # type: ignore[attr-defined]
@@ -194,6 +179,11 @@ def list_rows(session: Session, query: FilingQuery) -> Sequence[Any]:
     statement: Select[Any] = select(*FILING_COLUMNS, OrganisationRow.name.label("organisation_name"))  # type: ignore[call-overload, attr-defined]
     # Core execution: plain rows without the ORM's per-row loading machinery (a third of the time at 100k rows)
     return session.connection().execute(_window(statement, query)).all()
+
+
+def list_mappings(session: Session, query: FilingQuery) -> list[Any]:
+    """Like `list_rows`, as read-only mappings (filing columns plus `organisation_name`)."""
+    return [r._mapping for r in list_rows(session, query)]
 
 
 def _window(statement: Select[Any], query: FilingQuery) -> Select[Any]:
@@ -420,6 +410,11 @@ def filing_row(m: Mapping[str, Any]) -> FilingRow:
     return FilingRow(**{c.name: m[c.name] for c in FILING_COLUMNS})
 
 
+def transition_row(m: Mapping[str, Any]) -> TransitionRow:
+    """A detached `TransitionRow` holding these values, for code that works on rows (the outbox)."""
+    return TransitionRow(**m)
+
+
 def insert_transition(session: Unit, values: dict[str, Any]) -> int:
     """Append one history row; returns its id."""
     return int(session.connection().execute(_INSERT_TRANSITION, values).scalar_one())
@@ -441,3 +436,42 @@ def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
         reason=m["reason"],
         filing_number=m["filing_number"],
     )
+
+
+def insert_organisation(
+    session: Session, *, name: str, credit_code: str, region: str | None, created_at: datetime
+) -> Organisation:
+    """Add an organisation row; a name or credit code already taken is a `UsageError`."""
+    row = OrganisationRow(name=name, credit_code=credit_code, region=region, created_at=created_at)
+    session.add(row)
+    try:
+        session.flush()  # the caller's transaction rolls back when this raises
+    except IntegrityError:
+        raise UsageError(
+            f"an organisation named {name!r} or with credit code {credit_code} exists already"
+        ) from None
+    return organisation_from_row(row)
+
+
+def insert_filing(session: Session, values: Mapping[str, Any], organisation_name: str) -> Filing:
+    """Add a filing row holding `values` (every column but `id`); returns it as a domain object."""
+    row = FilingRow(**values)
+    session.add(row)
+    session.flush()
+    return filing_from_mapping({**row.model_dump(), "organisation_name": organisation_name})
+
+
+@contextmanager
+def number_clash(number: str | None) -> Iterator[None]:
+    """Around a write transaction: a filing number taken meanwhile (unique constraint) becomes a refusal.
+
+    Raises `TransitionRefused` for the filing number, `StorageError` for any other constraint.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        if "filing_number" in str(exc.orig):
+            raise TransitionRefused(
+                f"filing number {number or ''} is already used by another filing".replace("  ", " ")
+            ) from None
+        raise StorageError(f"the database refused the change: {str(exc.orig).splitlines()[0]}") from None
