@@ -9,28 +9,27 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import and_, func
-from sqlmodel import col, select
+from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
 from tracker.domain import Notification, Recipient
-from tracker.errors import NotFound, UsageError
-from tracker.filings import repo
-from tracker.notify import recipients as _recipients
-from tracker.notify.claims import update_rows as _update
-from tracker.notify.convert import notification_from_row, recipient_from_row
+from tracker.errors import NotifyError, UsageError
+from tracker.filings import repo as filing_repo
+from tracker.notify import repo
 from tracker.notify.dispatch import dispatch_pending
-from tracker.notify.outbox import NOTIFIABLE_EVENTS, OVERDUE, parse_events, subscribers
+from tracker.notify.outbox import DEFAULT_EVENTS, NOTIFIABLE_EVENTS, OVERDUE, parse_events
 from tracker.notify.outbox import OutboxStatus as S
+from tracker.notify.phone import normalise_phone
 from tracker.notify.reports import DispatchReport, SmsPreview, StatusReport
 from tracker.notify.sender import NOT_CONFIGURED_HINT, Sender
-from tracker.store.db import Store
+from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision
-from tracker.store.tables import FilingRow, OutboxRow
-from tracker.timeutil import Clock, now_utc, to_db, to_utc
+from tracker.timeutil import Clock, now_utc, to_db
+
+if TYPE_CHECKING:
+    from tracker.store.db import Store
 
 NOT_CONFIGURED = "SMS not configured: waiting"
 _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
@@ -38,7 +37,7 @@ _SAMPLE_NUMBERS = {"algorithm": "网信算备110108823483901230031号", "entity"
 _SAMPLE_GENAI = "Beijing-Example-202404280016"
 
 
-class NotifyService:
+class NotifyService(StoreService):
     """SMS recipients, the outbox, and delivery through Twilio."""
 
     def __init__(
@@ -50,9 +49,8 @@ class NotifyService:
         sender: Sender | None = None,
         concurrency: int | None = None,
     ) -> None:
-        self.store = store
-        self.settings = settings or Settings()
-        self.clock = clock
+        """Notifications on `store`; `clock` returns aware UTC; `sender` replaces Twilio (tests)."""
+        super().__init__(store, settings, clock=clock)
         self.sender = sender
         """A gateway to use instead of Twilio (tests); None builds a `TwilioSender` from the settings when needed."""
         self.concurrency = concurrency
@@ -76,45 +74,65 @@ class NotifyService:
         language: str | None = None,
     ) -> Recipient:
         """Add a phone for an organisation's filings or one filing; events default to approval only."""
+        if (organisation is None) == (filing is None):
+            raise UsageError(
+                "a recipient belongs to an organisation or to a filing",
+                hint="give exactly one of --org or --filing",
+            )
+        language = language or self.settings.sms_language
+        if language not in ("zh", "en"):
+            raise UsageError(f"SMS language {language!r} is not available", hint="zh or en")
+        number = normalise_phone(phone)
+        chosen = parse_events(events) if events is not None else DEFAULT_EVENTS
         with self.store.unit() as session:
-            row = _recipients.add_recipient(
+            org_id: int | None = None
+            filing_id: int | None = None
+            if filing is not None:
+                filing_row, _ = filing_repo.find_filing(session, filing)
+                filing_id, where = filing_row.id, f"filing {filing_row.ref}"
+            else:
+                assert organisation is not None
+                org_row = filing_repo.find_organisation(session, organisation)
+                org_id, where = org_row.id, f"organisation {org_row.name}"
+            recipient = repo.insert_recipient(
                 session,
-                phone,
-                organisation=organisation,
-                filing=filing,
-                events=events,
-                name=name,
-                language=language or self.settings.sms_language,
+                phone=number,
+                organisation_id=org_id,
+                filing_id=filing_id,
+                where=where,
+                name=(name or "").strip() or None,
+                events=chosen,
+                language=language,
                 now=self.clock(),
             )
             bump_revision(session)
-            return recipient_from_row(row)
+            return recipient
 
     def recipients(
         self, *, organisation: str | int | None = None, filing: str | int | None = None
     ) -> list[Recipient]:
         """Every recipient, or those of one organisation, or those reached for one filing."""
         with self.store.unit() as session:
-            rows = _recipients.list_recipients(session, organisation=organisation, filing=filing)
-            return [recipient_from_row(r) for r in rows]
+            if filing is not None:
+                row, _ = filing_repo.find_filing(session, filing)
+                return repo.list_recipients(session, filing=row)
+            if organisation is not None:
+                org = filing_repo.find_organisation(session, organisation)
+                return repo.list_recipients(session, organisation_id=org.id)
+            return repo.list_recipients(session)
 
     def recipient_scopes(self, recipients: Iterable[Recipient]) -> dict[int, str]:
         """For display: recipient id → the filing's reference or the organisation's name."""
-        from tracker.store.tables import RecipientRow
-
         ids = [r.id for r in recipients]
         with self.store.unit() as session:
-            rows = (
-                session.exec(select(RecipientRow).where(col(RecipientRow.id).in_(ids))).all() if ids else []
-            )
-            return _recipients.scope_labels(session, rows)
+            return repo.scope_labels(session, ids)
 
     def remove_recipient(self, recipient_id: int) -> Recipient:
         """Remove a recipient; messages already in the outbox stay and are still delivered."""
         with self.store.unit() as session:
-            row = _recipients.remove_recipient(session, recipient_id)
+            removed = repo.delete_recipient(session, recipient_id)
             bump_revision(session)
-            return recipient_from_row(row)
+            return removed
 
     # -- outbox ----------------------------------------------------------------------------------
 
@@ -125,20 +143,10 @@ class NotifyService:
         if status is not None and status not in {s.value for s in S}:
             raise UsageError(f"unknown status {status!r}", hint=", ".join(s.value for s in S))
         with self.store.unit() as session:
-            statement = select(OutboxRow, FilingRow.ref).join(
-                FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id)
-            )
-            if ref is not None:
-                filing, _ = repo.find_filing(session, ref)
-                statement = statement.where(OutboxRow.filing_id == filing.id)
-            if status is not None:
-                statement = statement.where(OutboxRow.status == status)
-            rows = session.exec(statement.order_by(col(OutboxRow.id).desc()).limit(limit)).all()
-            found = [notification_from_row(r, fref) for r, fref in rows]
+            filing_id = filing_repo.find_filing(session, ref)[0].id if ref is not None else None
+            found = repo.notifications(session, filing_id=filing_id, status=status, limit=limit)
         if self.configured:
             return found
-        from dataclasses import replace
-
         return [
             replace(n, error_message=NOT_CONFIGURED) if n.status == S.PENDING and not n.error_message else n
             for n in found
@@ -147,20 +155,12 @@ class NotifyService:
     def notification(self, outbox_id: int) -> Notification:
         """One outbox row."""
         with self.store.unit() as session:
-            found = session.exec(
-                select(OutboxRow, FilingRow.ref)
-                .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
-                .where(OutboxRow.id == outbox_id)
-            ).first()
-            if found is None:
-                raise NotFound(f"no notification {outbox_id}", hint="`beian notify list` shows them")
-            return notification_from_row(*found)
+            return repo.notification(session, outbox_id)
 
     def status_counts(self) -> dict[str, int]:
         """Outbox rows per status."""
         with self.store.unit() as session:
-            rows = session.exec(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
-            return {status: int(n) for status, n in rows}
+            return repo.status_counts(session)
 
     def retry(self, outbox_id: int, *, force: bool = False) -> Notification:
         """Queue a failed message again (or one waiting for a retry, at once); `unknown` ones only with `force`."""
@@ -183,8 +183,7 @@ class NotifyService:
         if current.status != S.PENDING:
             values.update(attempts=0, error_code=None, error_message=None)
         with self.store.unit() as session:
-            where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == current.status)
-            if not _update(session, where, values, self.clock()):
+            if not repo.move(session, outbox_id, current.status, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again and retry")
             bump_revision(session)
         return self.notification(outbox_id)
@@ -203,8 +202,7 @@ class NotifyService:
             "error_message": "marked as sent by hand",
         }
         with self.store.unit() as session:
-            where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == S.UNKNOWN.value)
-            if not _update(session, where, values, self.clock()):
+            if not repo.move(session, outbox_id, S.UNKNOWN.value, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again")
             bump_revision(session)
         return self.notification(outbox_id)
@@ -223,11 +221,11 @@ class NotifyService:
         chosen = parse_events([event])[0] if event else "approve"
         lang = language or self.settings.sms_language
         with self.store.unit() as session:
-            filing, org_name = repo.find_filing(session, ref)
+            filing, org_name = filing_repo.find_filing(session, ref)
             number = filing.filing_number
             if number is None and chosen in NOTIFIABLE_EVENTS:
                 number = _SAMPLE_NUMBERS.get(filing.kind, _SAMPLE_GENAI)
-            reach = len(subscribers(session, filing, chosen))
+            reach = len(repo.subscribers(session, filing, chosen))
         message = render(
             chosen,
             language=lang,
@@ -293,12 +291,7 @@ class NotifyService:
     def next_due(self) -> datetime | None:
         """When the next pending message is due (aware UTC; the past means now), or None."""
         with self.store.unit() as session:
-            due = session.exec(
-                select(func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.created_at))).where(
-                    OutboxRow.status == S.PENDING.value
-                )
-            ).one()
-        return to_utc(due)
+            return repo.next_due(session)
 
     def run(
         self,
@@ -313,8 +306,6 @@ class NotifyService:
         `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
         """
         if not self.configured:
-            from tracker.errors import NotifyError
-
             raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
             if before_pass is not None:

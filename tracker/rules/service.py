@@ -14,23 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from states import Kind, Stage
 from tracker.config import Settings
 from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
-from tracker.errors import Conflict, UsageError
-from tracker.filings import repo
-from tracker.rules import _queries as q
+from tracker.errors import UsageError
+from tracker.filings import repo as filing_repo
+from tracker.rules import repo as q
 from tracker.rules._facts import (
     OPEN_STAGES,
     check_number,
     checklist,
     guard_facts,
-    material_status,
     reopen_materials,
     resolve_item,
     rules_for,
@@ -42,10 +38,12 @@ from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
 from tracker.rules.model import MaterialItem, RuleSet
-from tracker.store.db import Store
+from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
-from tracker.store.tables import FilingRow, MaterialRow
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
+
+if TYPE_CHECKING:
+    from tracker.store.db import Session, Store
 
 __all__ = ["RulesService", "guard_facts", "reopen_materials", "rules_for", "short_label"]
 
@@ -54,13 +52,12 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService:
+class RulesService(StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
-        self.store = store
-        self.settings = settings or Settings()
-        self.clock = clock
+        """Rules on `store`; `clock` returns aware UTC. Nothing is read until first use."""
+        super().__init__(store, settings, clock=clock)
         self._rules: RuleSet | None = None
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
@@ -86,7 +83,7 @@ class RulesService:
 
     # -- materials -------------------------------------------------------------------------------
 
-    def _items(self, session: Session, row: FilingRow) -> list[MaterialItem]:
+    def _items(self, session: Session, row: Any) -> list[MaterialItem]:
         """The checklist as of the submission that counts: today for a draft or a returned filing."""
         on = self.today()
         if Stage(row.stage) not in OPEN_STAGES and row.id is not None:
@@ -97,10 +94,10 @@ class RulesService:
     def materials(self, ref: str | int) -> list[MaterialStatus]:
         """The filing's checklist, in rules order, each item provided or not."""
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             stored = q.material_rows(session, row.id)
-            return [material_status(item, stored.get(item.key)) for item in self._items(session, row)]
+            return [q.material_status(item, stored.get(item.key)) for item in self._items(session, row)]
 
     def mark(
         self,
@@ -114,42 +111,40 @@ class RulesService:
     ) -> MaterialStatus:
         """Tick (or with done=False untick) one item, named by key or label; a number item is validated."""
         now = to_db(self.clock())
-        try:
-            with self.store.unit() as session:
-                row, _ = repo.find_filing(session, ref)
-                assert row.id is not None
-                material = resolve_item(self.rules, self._items(session, row), item, row.ref)
-                if done and material.check:
-                    given = note if note and note.strip() else None
-                    if given is None and material.check == "algo_filing_number":
-                        given = row.upstream_filing_number
-                    note = check_number(material, given)
-                stored = q.material_rows(session, row.id).get(material.key)
-                stored = stored or MaterialRow(filing_id=row.id, key=material.key)
-                if not done or not stored.provided:  # who ticked it first stays; an untick is recorded
-                    stored.checked_by, stored.checked_at = actor, now
-                stored.provided = done
-                if path is not None:
-                    stored.path = path.strip() or None
-                if note is not None:
-                    stored.note = note.strip() or None
-                session.add(stored)
-                session.flush()
-                bump_revision(session)
-                return material_status(material, stored)
-        except IntegrityError:
-            raise Conflict(f"{item} of {ref} was changed by someone else meanwhile", hint="retry") from None
+        with self.store.unit() as session:
+            row, _ = filing_repo.find_filing(session, ref)
+            assert row.id is not None
+            material = resolve_item(self.rules, self._items(session, row), item, row.ref)
+            if done and material.check:
+                given = note if note and note.strip() else None
+                if given is None and material.check == "algo_filing_number":
+                    given = row.upstream_filing_number
+                note = check_number(material, given)
+            stored = q.material_row(q.material_rows(session, row.id), row.id, material.key)
+            if not done or not stored.provided:  # who ticked it first stays; an untick is recorded
+                stored.checked_by, stored.checked_at = actor, now
+            stored.provided = done
+            if path is not None:
+                stored.path = path.strip() or None
+            if note is not None:
+                stored.note = note.strip() or None
+            q.save_materials(
+                session, [stored], conflict=f"{item} of {ref} was changed by someone else meanwhile"
+            )
+            bump_revision(session)
+            return q.material_status(material, stored)
 
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
         """Tick every item not yet provided (a number item only when its number is known); returns how many."""
         now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             stored = q.material_rows(session, row.id)
+            ticks = []
             for item in self._items(session, row):
-                material = stored.get(item.key) or MaterialRow(filing_id=row.id, key=item.key)
+                material = q.material_row(stored, row.id, item.key)
                 if material.provided:
                     continue
                 if item.check:
@@ -159,10 +154,10 @@ class RulesService:
                     except UsageError:
                         continue
                 material.provided, material.checked_by, material.checked_at = True, actor, now
-                session.add(material)
+                ticks.append(material)
                 ticked += 1
             if ticked:
-                session.flush()
+                q.save_materials(session, ticks)
                 bump_revision(session)
         return ticked
 
@@ -218,7 +213,7 @@ class RulesService:
     def deadlines(self, ref: str | int) -> list[DeadlineView]:
         """The statutory periods running for one filing, in rules order."""
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             return [
                 to_view(fid, fref, d) for fid, fref, found in self._entries(session, [row.id]) for d in found
@@ -251,7 +246,10 @@ class RulesService:
         with self.store.unit() as session:
             for start in range(0, len(wanted), _CHUNK):
                 query = FilingQuery(ids=tuple(wanted[start : start + _CHUNK]))
-                filings.update((f.id, f) for f in map(repo.filing_from_plain, repo.list_rows(session, query)))
+                filings.update(
+                    (f.id, f)
+                    for f in map(filing_repo.filing_from_plain, filing_repo.list_rows(session, query))
+                )
         return [(filings[d.filing_id], d) for d in chosen if d.filing_id in filings]
 
     def overdue_filing_ids(self, *, regulator: bool = True) -> set[int]:
@@ -277,7 +275,7 @@ class RulesService:
         queued = 0
         with self.store.unit() as session:
             for fid, deadline in overdue:
-                row, organisation = repo.find_filing(session, fid)
+                row, organisation = filing_repo.find_filing(session, fid)
                 queued += enqueue_overdue(
                     session,
                     filing=row,
@@ -329,7 +327,7 @@ class RulesService:
     def forecast(self, ref: str | int) -> Forecast:
         """When the filing is expected to leave review (median and 80th percentile), with the basis stated."""
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)

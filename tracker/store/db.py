@@ -19,6 +19,19 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+__all__ = [
+    "SCHEMA_HEAD",
+    "Session",
+    "Store",
+    "Unit",
+    "Work",
+    "describe",
+    "make_engine",
+    "normalise_url",
+    "sqlite_path",
+    "translate",
+]
+
 from tracker.errors import Conflict, StorageError, TrackerError
 
 
