@@ -16,7 +16,7 @@ import pytest
 import states
 from states import Kind
 from tests.cli_support import Beian, Result, run_beian
-from tracker.cli import _register_commands, cli
+from tracker.cli.main import _register_commands, cli
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"

@@ -8,9 +8,9 @@ import pytest
 
 from states import Kind, Stage
 from tracker.domain import FilingQuery
+from tracker.domain.json import filing_json
 from tracker.filings.demo import seed_demo
 from tracker.filings.service import FilingService
-from tracker.render import filing_json
 
 QUERIES = [
     FilingQuery(),

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 import states
 from states import AlgorithmType, Event, Kind, Role, Stage
 from tracker.domain import REF_PREFIX, Filing, FilingQuery, Organisation, Transition
+from tracker.domain.json import FILING_KEYS
 from tracker.errors import Conflict, NotFound, StorageError, TransitionRefused, UsageError
 from tracker.store.db import Unit
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
@@ -213,43 +214,46 @@ def _stage_zh_case() -> Any:
 
 
 def _sqlite_utc(column: Any) -> Any:
-    """SQLite's stored `2026-01-05 01:01:00.000000` as `render` writes it: `2026-01-05T01:01:00Z`."""
+    """SQLite's stored `2026-01-05 01:01:00.000000` as `filing_json` writes it: `2026-01-05T01:01:00Z`."""
     # a whole second loses its fraction, as in `datetime.isoformat`; the text has no other ".000000"
     return func.replace(func.replace(column, ".000000", ""), " ", "T").op("||")("Z")
 
 
 def _sqlite_filing_json() -> Any:
-    """`json_object(...)` with exactly the keys, order and values of `tracker.render.filing_json`."""
+    """`json_object(...)` with exactly the keys, order and values of `tracker.domain.json.filing_json`."""
     f = FilingRow
-    fields: list[tuple[str, Any]] = [
-        ("id", f.id),
-        ("ref", f.ref),
-        ("kind", f.kind),
-        ("kind_zh", _zh_case(col(f.kind), list(Kind))),
-        ("title", f.title),
-        ("organisation", OrganisationRow.name),
-        ("organisation_id", f.organisation_id),
-        ("algorithm_type", f.algorithm_type),
-        ("algorithm_type_zh", _zh_case(col(f.algorithm_type), list(AlgorithmType))),
-        ("role", f.role),
-        ("role_zh", _zh_case(col(f.role), list(Role))),
-        ("stage", f.stage),
-        ("stage_zh", _stage_zh_case()),
-        ("returned_from", f.returned_from),
-        ("returns", f.returns),
-        ("filing_number", f.filing_number),
-        ("upstream_model", f.upstream_model),
-        ("upstream_filing_number", f.upstream_filing_number),
-        ("public_opinion", func.json(case((col(f.public_opinion), "true"), else_="false"))),
-        ("launch_date", f.launch_date),
-        ("change_date", f.change_date),
-        ("termination_date", f.termination_date),
-        ("version", f.version),
-        ("stage_entered_at", _sqlite_utc(f.stage_entered_at)),
-        ("created_at", _sqlite_utc(f.created_at)),
-        ("updated_at", _sqlite_utc(f.updated_at)),
-    ]
-    return func.json_object(*(part for key, value in fields for part in (key, value)))
+    fields: dict[str, Any] = dict(
+        [
+            ("id", f.id),
+            ("ref", f.ref),
+            ("kind", f.kind),
+            ("kind_zh", _zh_case(col(f.kind), list(Kind))),
+            ("title", f.title),
+            ("organisation", OrganisationRow.name),
+            ("organisation_id", f.organisation_id),
+            ("algorithm_type", f.algorithm_type),
+            ("algorithm_type_zh", _zh_case(col(f.algorithm_type), list(AlgorithmType))),
+            ("role", f.role),
+            ("role_zh", _zh_case(col(f.role), list(Role))),
+            ("stage", f.stage),
+            ("stage_zh", _stage_zh_case()),
+            ("returned_from", f.returned_from),
+            ("returns", f.returns),
+            ("filing_number", f.filing_number),
+            ("upstream_model", f.upstream_model),
+            ("upstream_filing_number", f.upstream_filing_number),
+            ("public_opinion", func.json(case((col(f.public_opinion), "true"), else_="false"))),
+            ("launch_date", f.launch_date),
+            ("change_date", f.change_date),
+            ("termination_date", f.termination_date),
+            ("version", f.version),
+            ("stage_entered_at", _sqlite_utc(f.stage_entered_at)),
+            ("created_at", _sqlite_utc(f.created_at)),
+            ("updated_at", _sqlite_utc(f.updated_at)),
+        ]
+    )
+    assert set(fields) == set(FILING_KEYS), "the SQL renderer and filing_json disagree"
+    return func.json_object(*(part for key in FILING_KEYS for part in (key, fields[key])))
 
 
 def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]] | None:
@@ -257,7 +261,7 @@ def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]]
 
     At 100,000 filings, turning rows into Python objects and encoding them takes seconds; SQLite's
     `json_object` (3.38+) does the same in C, and bytes go to the output without a decode/encode round trip.
-    The shape equals `tracker.render.filing_json`'s.
+    The shape equals `tracker.domain.json.filing_json`'s (both follow `FILING_KEYS`).
     """
     if session.get_bind().dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 38):
         return None

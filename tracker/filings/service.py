@@ -254,7 +254,7 @@ class FilingService(StoreService):
                 return
         import json
 
-        from tracker.render import filing_json
+        from tracker.domain.json import filing_json
 
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         rows = self.filing_rows(query)

@@ -148,6 +148,11 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
     return StorageError(f"database error on {where}: {exc}")
 
 
+def database_error(exc: BaseException) -> TrackerError | None:
+    """The one-line product error for a database error that escaped a unit of work; None for any other error."""
+    return translate(exc) if isinstance(exc, SQLAlchemyError) else None
+
+
 class Work:
     """One transaction on one connection, for the write path; an ORM session joins it only when asked for.
 
