@@ -73,7 +73,10 @@ class NotifyService(StoreService):
         name: str | None = None,
         language: str | None = None,
     ) -> Recipient:
-        """Add a phone for an organisation's filings or one filing; events default to approval only."""
+        """Add a phone for an organisation's filings or one filing; events default to approval only.
+
+        Raises `UsageError` (no or both scopes, a bad phone, language or event, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
+        """
         if (organisation is None) == (filing is None):
             raise UsageError(
                 "a recipient belongs to an organisation or to a filing",
@@ -111,7 +114,10 @@ class NotifyService(StoreService):
     def recipients(
         self, *, organisation: str | int | None = None, filing: str | int | None = None
     ) -> list[Recipient]:
-        """Every recipient, or those of one organisation, or those reached for one filing."""
+        """Every recipient, or those of one organisation, or those reached for one filing.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
             if filing is not None:
                 row, _ = filing_repo.find_filing(session, filing)
@@ -122,13 +128,19 @@ class NotifyService(StoreService):
             return repo.list_recipients(session)
 
     def recipient_scopes(self, recipients: Iterable[Recipient]) -> dict[int, str]:
-        """For display: recipient id → the filing's reference or the organisation's name."""
+        """For display: recipient id → the filing's reference or the organisation's name.
+
+        Raises `StorageError`.
+        """
         ids = [r.id for r in recipients]
         with self.store.unit() as session:
             return repo.scope_labels(session, ids)
 
     def remove_recipient(self, recipient_id: int) -> Recipient:
-        """Remove a recipient; messages already in the outbox stay and are still delivered."""
+        """Remove a recipient; messages already in the outbox stay and are still delivered.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
             removed = repo.delete_recipient(session, recipient_id)
             bump_revision(session)
@@ -139,7 +151,10 @@ class NotifyService(StoreService):
     def notifications(
         self, ref: str | int | None = None, *, status: str | None = None, limit: int | None = None
     ) -> list[Notification]:
-        """Outbox rows, newest first: all of them, or one filing's; optionally of one status."""
+        """Outbox rows, newest first: all of them, or one filing's; optionally of one status.
+
+        Raises `UsageError` (unknown status), `NotFound` (no such filing), `StorageError`.
+        """
         if status is not None and status not in {s.value for s in S}:
             raise UsageError(f"unknown status {status!r}", hint=", ".join(s.value for s in S))
         with self.store.unit() as session:
@@ -153,17 +168,26 @@ class NotifyService(StoreService):
         ]
 
     def notification(self, outbox_id: int) -> Notification:
-        """One outbox row."""
+        """One outbox row.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
             return repo.notification(session, outbox_id)
 
     def status_counts(self) -> dict[str, int]:
-        """Outbox rows per status."""
+        """Outbox rows per status.
+
+        Raises `StorageError`.
+        """
         with self.store.unit() as session:
             return repo.status_counts(session)
 
     def retry(self, outbox_id: int, *, force: bool = False) -> Notification:
-        """Queue a failed message again (or one waiting for a retry, at once); `unknown` ones only with `force`."""
+        """Queue a failed message again (or one waiting for a retry, at once); `unknown` ones only with `force`.
+
+        Raises `NotFound`, `UsageError` (not failed or unknown, `unknown` without `force`, changed meanwhile), `StorageError`.
+        """
         current = self.notification(outbox_id)
         if current.status == S.UNKNOWN and not force:
             raise UsageError(
@@ -189,7 +213,10 @@ class NotifyService(StoreService):
         return self.notification(outbox_id)
 
     def resolve(self, outbox_id: int, *, sid: str | None = None) -> Notification:
-        """Record that an `unknown` message did go out (seen on the phone or in Twilio's console)."""
+        """Record that an `unknown` message did go out (seen on the phone or in Twilio's console).
+
+        Raises `NotFound`, `UsageError` (not `unknown`, a malformed SID, changed meanwhile), `StorageError`.
+        """
         current = self.notification(outbox_id)
         if current.status != S.UNKNOWN:
             raise UsageError(f"notification {outbox_id} is {current.status}, not unknown")
@@ -215,7 +242,10 @@ class NotifyService(StoreService):
         language: str | None = None,
         reason: str | None = None,
     ) -> SmsPreview:
-        """Render the message a filing's event would send now, with its segment count (a sample number if none yet)."""
+        """Render the message a filing's event would send now, with its segment count (a sample number if none yet).
+
+        Raises `UsageError` (unknown event or language), `NotFound`, `StorageError`.
+        """
         from tracker.notify.templates import MAX_SEGMENTS, render
 
         chosen = parse_events([event])[0] if event else "approve"
@@ -262,7 +292,10 @@ class NotifyService(StoreService):
         dry_run: bool = False,
         should_stop: Callable[[], bool] | None = None,
     ) -> DispatchReport:
-        """Send every due message once; returns at once (without importing Twilio) when SMS is not configured."""
+        """Send every due message once; returns at once (without importing Twilio) when SMS is not configured.
+
+        Raises `NotifyError` (Twilio settings unusable), `StorageError`; a refused message is counted in the report, not raised.
+        """
         report = dispatch_pending(
             self.store,
             self.settings,
@@ -279,7 +312,10 @@ class NotifyService(StoreService):
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
-        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones."""
+        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones.
+
+        Raises `NotifyError` (Twilio refused the credentials), `StorageError`.
+        """
         from tracker.notify.status import refresh_status
 
         report = refresh_status(self.store, self.settings, clock=self.clock, sender=self.sender, days=days)
@@ -289,7 +325,10 @@ class NotifyService(StoreService):
         return report
 
     def next_due(self) -> datetime | None:
-        """When the next pending message is due (aware UTC; the past means now), or None."""
+        """When the next pending message is due (aware UTC; the past means now), or None.
+
+        Raises `StorageError`.
+        """
         with self.store.unit() as session:
             return repo.next_due(session)
 
@@ -304,6 +343,8 @@ class NotifyService(StoreService):
         """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes.
 
         `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
+
+        Raises `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
         if not self.configured:
             raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)

@@ -65,14 +65,20 @@ class RulesService(StoreService):
 
     @property
     def rules(self) -> RuleSet:
-        """The rules set in use (`settings.rules_dir`, else the shipped one), loaded on first use."""
+        """The rules set in use (`settings.rules_dir`, else the shipped one), loaded on first use.
+
+        Raises `RulesError` (a `ConfigError`) when a rules file is unreadable or wrong.
+        """
         if self._rules is None:
             self._rules = rules_for(self.settings.rules_dir)
         return self._rules
 
     @property
     def calendar(self) -> WorkCalendar:
-        """The working-day calendar (package data plus `data/calendars/`), loaded on first use."""
+        """The working-day calendar (package data plus `data/calendars/`), loaded on first use.
+
+        Raises `RulesError` when a calendar file is unreadable or wrong.
+        """
         if self._calendar is None:
             self._calendar = load_calendar()
         return self._calendar
@@ -92,7 +98,10 @@ class RulesService(StoreService):
         return checklist(self.rules, row, on)
 
     def materials(self, ref: str | int) -> list[MaterialStatus]:
-        """The filing's checklist, in rules order, each item provided or not."""
+        """The filing's checklist, in rules order, each item provided or not.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
@@ -109,7 +118,10 @@ class RulesService(StoreService):
         note: str | None = None,
         actor: str | None = None,
     ) -> MaterialStatus:
-        """Tick (or with done=False untick) one item, named by key or label; a number item is validated."""
+        """Tick (or with done=False untick) one item, named by key or label; a number item is validated.
+
+        Raises `UsageError` (an item not on the checklist, a malformed number), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
+        """
         now = to_db(self.clock())
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
@@ -135,7 +147,10 @@ class RulesService(StoreService):
             return q.material_status(material, stored)
 
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
-        """Tick every item not yet provided (a number item only when its number is known); returns how many."""
+        """Tick every item not yet provided (a number item only when its number is known); returns how many.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:
@@ -211,7 +226,10 @@ class RulesService(StoreService):
         return out
 
     def deadlines(self, ref: str | int) -> list[DeadlineView]:
-        """The statutory periods running for one filing, in rules order."""
+        """The statutory periods running for one filing, in rules order.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
@@ -233,6 +251,8 @@ class RulesService(StoreService):
         """Running deadlines across filings with at most `within` working days left (all if None), most urgent first.
 
         Overdue ones always qualify; `regulator=False` leaves out periods that bind the regulator (D4).
+
+        Raises `RulesError`, `StorageError`.
         """
         chosen = [
             to_view(fid, ref, d)
@@ -253,7 +273,10 @@ class RulesService(StoreService):
         return [(filings[d.filing_id], d) for d in chosen if d.filing_id in filings]
 
     def overdue_filing_ids(self, *, regulator: bool = True) -> set[int]:
-        """Filings with at least one overdue running deadline (the regulator's D4 too unless regulator=False)."""
+        """Filings with at least one overdue running deadline (the regulator's D4 too unless regulator=False).
+
+        Raises `RulesError`, `StorageError`.
+        """
         return {
             fid
             for fid, _, found in self._all()
@@ -264,6 +287,8 @@ class RulesService(StoreService):
         """Queue SMS for the filer's overdue deadlines (not the regulator's D4): once per deadline and phone.
 
         Only recipients who subscribed to `overdue` get them; returns the messages queued.
+
+        Raises `RulesError`, `StorageError`.
         """
         from tracker.notify.outbox import enqueue_overdue
 
@@ -291,7 +316,10 @@ class RulesService(StoreService):
         return queued
 
     def due_soon_filing_ids(self, *, regulator: bool = True) -> set[int]:
-        """Filings with a running deadline due within the rules' `due_soon_days` working days (not yet overdue)."""
+        """Filings with a running deadline due within the rules' `due_soon_days` working days (not yet overdue).
+
+        Raises `RulesError`, `StorageError`.
+        """
         return {
             fid
             for fid, _, found in self._all()
@@ -299,7 +327,10 @@ class RulesService(StoreService):
         }
 
     def next_deadlines(self, filing_ids: Sequence[int]) -> dict[int, DeadlineView]:
-        """The most urgent running deadline of each of these filings (those without one are left out)."""
+        """The most urgent running deadline of each of these filings (those without one are left out).
+
+        Raises `RulesError`, `StorageError`.
+        """
         wanted = list(dict.fromkeys(filing_ids))
         out: dict[int, DeadlineView] = {}
         with self.store.unit() as session:
@@ -320,12 +351,18 @@ class RulesService(StoreService):
         return samples
 
     def stage_samples(self) -> dict[Kind, list[StageSample]]:
-        """Every finished stage visit recorded in this database, in working days, by kind."""
+        """Every finished stage visit recorded in this database, in working days, by kind.
+
+        Raises `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
             return self._history(session)
 
     def forecast(self, ref: str | int) -> Forecast:
-        """When the filing is expected to leave review (median and 80th percentile), with the basis stated."""
+        """When the filing is expected to leave review (median and 80th percentile), with the basis stated.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
