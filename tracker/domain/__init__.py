@@ -10,6 +10,7 @@ from __future__ import annotations
 from states import AlgorithmType, Event, Kind, Outcome, Role, Stage
 from tracker.domain.filings import (
     REF_PREFIX,
+    WAITING_ON,
     AdvanceResult,
     Filing,
     FilingDraft,
@@ -17,12 +18,14 @@ from tracker.domain.filings import (
     Organisation,
     SortKey,
     Transition,
+    WaitingOn,
 )
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
 from tracker.domain.rules import Deadline, DeadlineView, Forecast, MaterialStatus, StageEstimate
 
 __all__ = [
     "REF_PREFIX",
+    "WAITING_ON",
     "AdvanceResult",
     "AlgorithmType",
     "Deadline",
@@ -46,4 +49,5 @@ __all__ = [
     "StageEstimate",
     "StatusReport",
     "Transition",
+    "WaitingOn",
 ]

@@ -62,6 +62,7 @@ class RulesService(StoreService):
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
+        self._next: tuple[tuple[Entry, ...], dict[int, DeadlineView]] | None = None
 
     @property
     def rules(self) -> RuleSet:
@@ -325,6 +326,20 @@ class RulesService(StoreService):
             for fid, _, found in self._all()
             if any(d.due_soon and (regulator or not d.regulator_sla) for d in found)
         }
+
+    def portfolio_deadlines(self) -> dict[int, DeadlineView]:
+        """The most urgent running deadline of every filing that has one, by filing id (cached per revision and day).
+
+        "Most urgent" is `urgency`: fewest working days left (overdue first), the filer's duty before the
+        regulator's. Raises `RulesError`, `StorageError`.
+        """
+        entries = self._all()
+        if self._next is None or self._next[0] is not entries:
+            views = {
+                fid: min((to_view(fid, ref, d) for d in found), key=urgency) for fid, ref, found in entries
+            }
+            self._next = (entries, views)
+        return self._next[1]
 
     def next_deadlines(self, filing_ids: Sequence[int]) -> dict[int, DeadlineView]:
         """The most urgent running deadline of each of these filings (those without one are left out).
