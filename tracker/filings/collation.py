@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import overload
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 KEY_LENGTH = 600
@@ -25,6 +26,10 @@ def _syllables(run: str) -> str:
     return " ".join(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True))
 
 
+@overload
+def sort_key(text: str) -> str: ...
+@overload
+def sort_key(text: None) -> None: ...
 def sort_key(text: str | None) -> str | None:
     """The pinyin sort key of `text` (None stays None): "北京星河" → "bei3 jing1 xing1 he2".
 
