@@ -59,7 +59,10 @@ async def idle(pilot: Any) -> None:
 
     await until(
         pilot,
-        lambda: all(w.state not in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers),
+        lambda: all(
+            w.state not in (WorkerState.PENDING, WorkerState.RUNNING) or w.group == "changes"
+            for w in pilot.app.workers
+        ),
         "idle",
     )
     await pilot.pause(0.05)

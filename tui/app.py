@@ -1,10 +1,11 @@
-"""The dashboard app: a thin shell holding the service, the display preferences and the change poller.
+"""The dashboard app: a thin shell holding the service, the display preferences and the change watcher.
 
 Screens hold the behaviour and reach the app only through the `Host` protocol (service, language,
-change signal) and bubbling messages (`SmsQueued`); none imports this module. The app polls
-`service.revision()` in a thread worker every `settings.poll_seconds` and publishes `store_changed`
-when it moves, so a write made in another terminal or by a colleague on the same database shows up
-without a restart.
+change signal) and bubbling messages (`SmsQueued`); none imports this module. A thread worker waits on
+`service.change_feed()`: PostgreSQL pushes every commit (`LISTEN`/`NOTIFY`, no query while idle), SQLite's
+file is checked with a `stat` every `settings.poll_seconds`. Only then is `service.revision()` read, and
+`store_changed` published when it moved, so a write made in another terminal or by a colleague shows up
+without a restart. If the feed is lost the app says so once and polls the revision instead.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from states import Lang
 from tracker.config import Settings, save_setting
 from tracker.errors import TrackerError
 from tui.commands import dashboard_commands
-from tui.messages import RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
+from tui.messages import ChangeFeedLost, RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.dialogs.advance import AdvanceScreen
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 SAVE_DELAY = 0.5
 """Seconds a preference must stay unchanged before it is written to the settings file."""
+FEED_WAIT = 0.25
+"""Seconds the change watcher blocks at a time (how soon it notices that the app is closing)."""
 
 
 class TrackerApp(App[None]):
@@ -69,6 +72,8 @@ class TrackerApp(App[None]):
         """Published with the new revision whenever the database changed."""
         self._poller: Worker[None] | None = None
         self._failing = False
+        self.live: bool | None = None
+        """True once the database pushes its changes, False while polling, None before the watcher started."""
         self.set_reactive(TrackerApp.language, self.settings.language)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -77,8 +82,8 @@ class TrackerApp(App[None]):
         """Open the dashboard and start watching the database."""
         self.push_screen(DashboardScreen())
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.set_interval(self.settings.poll_seconds, self._poll)
         self._poll()
+        self._watch_changes()
 
     # -- live refresh -----------------------------------------------------------------------------
 
@@ -90,12 +95,50 @@ class TrackerApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _check_revision(self) -> None:
         """Read the revision counter; post what changed or why it could not be read."""
+        self._read_revision()
+
+    def _read_revision(self) -> None:
         try:
             revision = self.service.revision()
         except TrackerError as exc:
             self.post_message(RefreshFailed(str(exc)))
             return
         self.post_message(StoreChanged(revision))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
+    def _watch_changes(self) -> None:
+        """Wait for the database to say it changed; read the revision only then (never blocks the UI)."""
+        worker = get_current_worker()
+        try:
+            feed = self.service.change_feed()
+        except TrackerError as exc:
+            self.post_message(ChangeFeedLost(str(exc)))
+            return
+        self.live = feed.push
+        try:
+            while not worker.is_cancelled:
+                try:
+                    changed = feed.wait(FEED_WAIT)
+                except TrackerError as exc:
+                    self.post_message(ChangeFeedLost(str(exc)))
+                    return
+                if changed and not worker.is_cancelled:
+                    self._read_revision()
+        finally:
+            feed.close()
+
+    @on(ChangeFeedLost)
+    def _feed_lost(self, message: ChangeFeedLost) -> None:
+        """Fall back to polling the revision, and say so once."""
+        self.live = False
+        self.notify(
+            f"{message.error}. Checking for changes every {self.settings.poll_seconds:g} s instead.",
+            title="Live updates off 实时更新中断",
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
+        self.set_interval(self.settings.poll_seconds, self._poll)
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:

@@ -67,6 +67,13 @@ class RefreshFailed(Message, bubble=False):
 
 
 @dataclass
+class ChangeFeedLost(Message, bubble=False):
+    """The database's change notifications are unavailable or were lost; the app polls instead."""
+
+    error: str
+
+
+@dataclass
 class FilingsLoaded(Message, bubble=False):
     """The total and the pages around the viewport, for one query (the first thing a user sees)."""
 

@@ -87,7 +87,7 @@ async def test_clicking_a_header_sorts_and_clicking_again_reverses(service: Fili
         await pilot.click(FilingTable, offset=(x + 1, 0))
         ascending = await wait_for(pilot, messages, FilingsLoaded, lambda m: m.query.sort == "title")
         titles = [f.title for f in ascending.pages[0]]
-        assert titles == sorted(titles)
+        assert titles == ["丙算法", "甲算法", "乙算法"], "by pinyin: bǐng, jiǎ, yǐ (not by code point)"
         await pilot.click(FilingTable, offset=(x + 1, 0))
         descending = await wait_for(pilot, messages, FilingsLoaded, lambda m: m.query.descending)
         assert [f.title for f in descending.pages[0]] == titles[::-1]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.notify.service import NotifyService
     from tracker.rules.service import RulesService
+    from tracker.store.changes import ChangeFeed
     from tracker.store.db import Store
     from tracker.timeutil import Clock
 
@@ -332,6 +333,14 @@ class FilingService(StoreService):
         """A filing's events, oldest first. Raises `NotFound`, `StorageError`."""
         with self.store.unit() as session:
             return repo.history(session, repo.load_filing(session, ref)["id"])
+
+    def change_feed(self) -> ChangeFeed:
+        """A feed that tells a waiting thread when the database may have changed (see `tracker.store.changes`):
+        pushed by PostgreSQL, or a cheap file check every `settings.poll_seconds` on SQLite.
+
+        Call `wait(timeout)` in a thread; it raises `StorageError` when the feed is lost. Raises `StorageError`.
+        """
+        return self.store.change_feed(self.settings.poll_seconds)
 
     def revision(self) -> int:
         """A counter that grows with every write; poll it to learn that something changed. Raises `StorageError`."""
