@@ -24,6 +24,7 @@ from textual.worker import Worker, get_current_worker
 
 from states import Lang
 from tracker.config import Settings, save_setting
+from tracker.domain import FilingQuery
 from tracker.errors import TrackerError
 from tui.commands import dashboard_commands
 from tui.messages import ChangeFeedLost, RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
@@ -33,7 +34,8 @@ from tui.screens.dialogs.advance import AdvanceScreen
 from tui.screens.dialogs.form_base import FormScreen
 from tui.screens.dialogs.help import HelpScreen, HelpSection
 from tui.screens.dialogs.materials import MaterialsScreen
-from tui.view.labels import LANGUAGE_NAMES, LANGUAGES
+from tui.screens.host import localise_bindings
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES, pick
 from tui.widgets.filing_table import FilingTable
 
 if TYPE_CHECKING:
@@ -62,10 +64,14 @@ class TrackerApp(App[None]):
     language: reactive[Lang] = reactive[Lang]("both", init=False)
     """How stage, event and kind names are shown: 中文, English or both."""
 
-    def __init__(self, service: FilingService, settings: Settings | None = None) -> None:
+    def __init__(
+        self, service: FilingService, settings: Settings | None = None, *, initial: FilingQuery | None = None
+    ) -> None:
+        """`initial`: the filters and sort to open with (a `--view`); default: those in force at the last quit."""
         super().__init__()
         self.service = service
         self.settings = settings or service.settings
+        self.initial = initial
         self.revision: int | None = None
         """The latest revision the poller saw."""
         self.store_changed: Signal[int] = Signal(self, "store-changed")
@@ -80,7 +86,16 @@ class TrackerApp(App[None]):
 
     def on_mount(self) -> None:
         """Open the dashboard and start watching the database."""
-        self.push_screen(DashboardScreen())
+        initial, remembered = self.initial, None
+        if initial is None:
+            from tracker.filings.views import load_current
+
+            try:
+                remembered = load_current()
+            except TrackerError as exc:
+                self.notify(str(exc), title="Views 视图", severity="warning", markup=False)
+        localise_bindings(self, self.language)
+        self.push_screen(DashboardScreen(initial or remembered))
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._poll()
         self._watch_changes()
@@ -204,8 +219,11 @@ class TrackerApp(App[None]):
             self.language = language
 
     def watch_language(self, language: Lang) -> None:
-        """Remember the choice and tell the user."""
-        self.notify(LANGUAGE_NAMES[language], title="Language 语言", timeout=2)
+        """Footer in the new language; remember the choice and tell the user."""
+        localise_bindings(self, language)
+        for screen in self.screen_stack:
+            localise_bindings(screen, language)
+        self.notify(LANGUAGE_NAMES[language], title=pick(language, "语言", "Language"), timeout=2)
         self._save_setting("language", language)
 
     def _theme_changed(self, theme: Theme) -> None:
@@ -244,6 +262,16 @@ class TrackerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
 
+    def view_names(self) -> list[tuple[str, str, str]]:
+        """(name, Chinese title, English title) of every saved view, built-in ones first."""
+        from tracker.filings.views import builtin_views, saved_views
+
+        try:
+            views = {**builtin_views(self.settings), **saved_views()}
+        except TrackerError:
+            views = builtin_views(self.settings)
+        return [(v.name, v.zh, v.en) for v in views.values()]
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, then every action of the dashboard."""
         yield from super().get_system_commands(screen)
@@ -257,11 +285,23 @@ if TYPE_CHECKING:
         return app
 
 
-def make_app(service: FilingService, settings: Settings | None = None) -> TrackerApp:
+def make_app(
+    service: FilingService, settings: Settings | None = None, *, initial: FilingQuery | None = None
+) -> TrackerApp:
     """Build the dashboard on a service (the CLI, tests, snapshots and the benchmark all call this)."""
-    return TrackerApp(service, settings)
+    return TrackerApp(service, settings, initial=initial)
 
 
-def run_dashboard(service: FilingService, settings: Settings | None = None) -> None:
-    """Run the dashboard in this terminal until the user quits."""
-    make_app(service, settings).run()
+def run_dashboard(
+    service: FilingService, settings: Settings | None = None, *, view: str | None = None
+) -> None:
+    """Run the dashboard in this terminal until the user quits; `view` opens a saved view.
+
+    Raises `UsageError` for an unknown view (before the screen is taken over).
+    """
+    initial = None
+    if view:
+        from tracker.filings.views import find_view
+
+        initial = find_view(view, settings or service.settings).query
+    make_app(service, settings, initial=initial).run()

@@ -18,8 +18,13 @@ from tracker.cli.context import CliContext, pass_cli
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port for --serve."
 )
+@click.option(
+    "--view", "view", help="Open a saved view (returned, waiting-regulator, overdue, … or your own)."
+)
 @pass_cli
-def dashboard(obj: CliContext, demo: bool = False, serve: bool = False, port: int = 8000) -> None:
+def dashboard(
+    obj: CliContext, demo: bool = False, serve: bool = False, port: int = 8000, view: str | None = None
+) -> None:
     """Open the dashboard: every filing, drill into one, act on it."""
     if serve:
         from tui.serve import serve_dashboard
@@ -34,4 +39,4 @@ def dashboard(obj: CliContext, demo: bool = False, serve: bool = False, port: in
         service = obj.service()
     from tui.app import run_dashboard  # deferred: Textual is heavy; `beian --help` must not import it
 
-    run_dashboard(service, obj.settings)
+    run_dashboard(service, obj.settings, view=view)

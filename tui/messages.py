@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from textual.message import Message
 
@@ -84,6 +85,10 @@ class FilingsLoaded(Message, bubble=False):
     pages: Mapping[int, Page]
     now: datetime
     """The service clock when loaded; "days in stage" counts from it."""
+    position: int | None = None
+    """Where the filing to keep or select now stands in the result (None: start at the top or stay)."""
+    ref_width: int = 8
+    """Characters in the longest reference in the database."""
 
 
 @dataclass
@@ -196,3 +201,11 @@ class SmsRetried(Message, bubble=False):
     """A failed or unknown SMS was queued again (None: the filing had none to retry)."""
 
     notification: Notification | None
+
+
+@dataclass
+class ViewExported(Message, bubble=False):
+    """The current view was written to a CSV file."""
+
+    path: Path
+    rows: int

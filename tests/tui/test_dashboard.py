@@ -207,7 +207,9 @@ async def test_a_failing_refresh_shows_a_notice_and_the_app_keeps_running(
         await pilot.pause()
         titles = [n.title for n in app._notifications]
         assert any("Refresh failed" in (t or "") for t in titles)
-        assert sum("Live updates off" in (t or "") for t in titles) == 1, "falls back to polling, says so once"
+        assert sum("Live updates off" in (t or "") for t in titles) == 1, (
+            "falls back to polling, says so once"
+        )
         table = app.screen.query_one(FilingTable)
         await pilot.press("down")
         assert table.cursor == 1, "the dashboard still answers the keyboard"

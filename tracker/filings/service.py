@@ -24,6 +24,7 @@ from tracker.timeutil import now_utc, to_db
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
+    from pathlib import Path
 
     from tracker.config import Settings
     from tracker.notify.service import NotifyService
@@ -290,6 +291,27 @@ class FilingService(StoreService):
             return counts
         with self.store.unit() as session:
             return repo.stage_counts(session, query)
+
+    def position(self, query: FilingQuery, filing_id: int) -> int | None:
+        """Where a filing stands in the query's result (0-based, ignoring the window); None when it does not
+        match. Raises what `filings` raises."""
+        if query.by_deadline:
+            ordered = self._ordered_by_deadline(query)
+        else:
+            with self.store.unit() as session:
+                ordered = repo.matching_ids(session, replace(query, offset=0, limit=None))
+        return next((i for i, (fid, _) in enumerate(ordered) if fid == filing_id), None)
+
+    def export_csv(self, query: FilingQuery, path: Path) -> int:
+        """Write the query's filings (no window) to a new CSV file at `path`; returns the rows written.
+
+        UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; one row per filing with the
+        `beian list --json` fields (times UTC, ISO 8601) as columns; the file is owner-only (0600). Raises
+        `UsageError` when the file exists or cannot be written, and what `filings` raises.
+        """
+        from tracker.filings.export import write_csv
+
+        return write_csv(self.filing_rows(replace(query, offset=0, limit=None)), path)
 
     def longest_ref(self) -> int:
         """Characters in the longest reference, e.g. 8 for `ALG-0001` (0 with no filings). Raises `StorageError`."""
