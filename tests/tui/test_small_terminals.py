@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
@@ -35,6 +36,23 @@ from tui.widgets.stage_funnel import StageFunnel
 SIZES = [(80, 24), (60, 20)]
 
 
+async def from_palette(pilot: Pilot[Any], title: str, polls: int = 250) -> None:
+    """Open the command palette, type `title` and run the command once the palette lists it first."""
+    await pilot.press("ctrl+p")
+    await pilot.press(*title)
+    for _ in range(polls):
+        found = pilot.app.screen.query(CommandList)
+        if (
+            found
+            and found.first().option_count
+            and str(found.first().get_option_at_index(0).prompt).startswith(title)
+        ):
+            await pilot.press("enter")
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"the palette never offered {title!r}")
+
+
 def on_screen(pilot: Pilot[Any], widget: Widget) -> bool:
     """Whether the whole widget is inside the terminal."""
     width, height = pilot.app.size
@@ -43,7 +61,9 @@ def on_screen(pilot: Pilot[Any], widget: Widget) -> bool:
 
 def late_draft(service: FilingService) -> str:
     """A draft launched long ago whose filing (D1, 10 working days after launch) is overdue."""
-    filing = service.add_filing(FilingDraft(organisation=ORG, title="星河迟报算法", launch_date=date(2026, 9, 1)))
+    filing = service.add_filing(
+        FilingDraft(organisation=ORG, title="星河迟报算法", launch_date=date(2026, 9, 1))
+    )
     service.rules.mark_all_provided(filing.ref, actor="test")
     return filing.ref
 
@@ -62,10 +82,7 @@ async def test_a_manager_finds_an_overdue_filing_and_records_a_refused_then_an_a
         await wait_for(pilot, messages, FilingsLoaded)
         dashboard = app.screen
         assert isinstance(dashboard, DashboardScreen)
-        await pilot.press("ctrl+p")
-        await pilot.press(*("已逾期" if lang == "zh" else "Filter: Overdue"))
-        await pilot.pause(0.2)
-        await pilot.press("enter")
+        await from_palette(pilot, "筛选: 已逾期" if lang == "zh" else "Filter: Overdue")
         loaded = await wait_for(pilot, messages, FilingsLoaded, lambda m: m.query.overdue)
         assert loaded.total == 1 and loaded.pages[0][0].ref == late
         await settle(pilot)
@@ -82,8 +99,8 @@ async def test_a_manager_finds_an_overdue_filing_and_records_a_refused_then_an_a
         assert on_screen(pilot, dialog.query_one("#advance-apply")) and on_screen(
             pilot, dialog.query_one("#advance-cancel")
         )
-        # refused: the effective time precedes the filing's last event
-        dialog.query_one("#advance-at", Input).value = "2020-01-01"
+        # refused: an effective time in the future
+        dialog.query_one("#advance-at", Input).value = "2099-01-01"
         await pilot.press("ctrl+s")
         refused = await wait_for(pilot, messages, ActionFailed)
         error = dialog.query_one("#advance-error", Static)
@@ -121,13 +138,15 @@ async def test_forms_focus_their_first_field_and_keep_their_buttons_on_screen(
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmDiscardScreen)
         await pilot.press("escape")
-        assert app.screen is form and form.query_one("#org-name", Input).value == "上海"
+        assert pilot.app.screen is form and form.query_one("#org-name", Input).value == "上海"
         await pilot.press("escape")
         await pilot.press("d")
         assert isinstance(app.screen, DashboardScreen)
 
         table = app.screen.query_one(FilingTable)
-        table.move_cursor(next(i for i in range(table.total) if (f := table.row(i)) and f.ref == refs["draft"]))
+        table.move_cursor(
+            next(i for i in range(table.total) if (f := table.row(i)) and f.ref == refs["draft"])
+        )
         await pilot.press("e")
         edit = app.screen
         assert isinstance(edit, EditFilingScreen)
