@@ -58,7 +58,15 @@ class Fault:
     """HTTP status of an `error` / `error_after_accept` answer."""
     delay: float = 2.0
     """Seconds a `slow_accept` answer is held back (choose more than the client's timeout)."""
+    until: datetime | None = None
+    """With `times=None`: an episode that ends at this time of the proxy's clock (the test's clock)."""
     used: int = 0
+
+    def active(self, route: str, now: datetime) -> bool:
+        """Whether this fault applies to the next request of `route` at `now`."""
+        if self.route != route or (self.until is not None and now >= self.until):
+            return False
+        return self.times is None or self.used < self.times
 
 
 @dataclass(frozen=True)
@@ -196,9 +204,10 @@ class FaultProxy:
             self._faults.clear()
 
     def _take(self, route: str) -> Fault | None:
+        now = self.clock()
         with self._lock:
             for fault in self._faults:
-                if fault.route == route and (fault.times is None or fault.used < fault.times):
+                if fault.active(route, now):
                     fault.used += 1
                     self.tally.faults[fault.kind] += 1
                     return fault
