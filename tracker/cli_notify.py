@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tracker.notify.reports import DispatchReport
     from tracker.notify.service import NotifyService
 
-STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown")
+STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown", "checking")
 
 
 def _service(obj: CliContext) -> NotifyService:
@@ -257,6 +257,10 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
         for n in report.previews:
             click.echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}")
         click.echo(report.summary)
+    if report.stopped and report.paused_until is not None:
+        raise NotifyError(
+            report.stopped, hint="the rest go out by themselves with `beian notify run`, or `send` after that"
+        )
     if report.stopped:
         raise NotifyError(report.stopped, hint="check BEIAN_TWILIO_*, then `beian notify retry ID`")
     if report.failed:
@@ -297,6 +301,9 @@ def run(obj: CliContext, interval: float) -> None:
             or report.requeued
             or report.interrupted
             or report.stopped
+            or report.unsure
+            or report.found
+            or report.resent
         ):
             click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 

@@ -61,7 +61,14 @@ class Settings(BaseModel):
     twilio_timeout: float = Field(default=10.0, gt=0)
     """Seconds to wait for Twilio before giving up on one attempt."""
     sms_max_attempts: int = Field(default=6, ge=1, le=50)
-    """Attempts for a retryable failure (429, 5xx, timeout) before a message is marked failed."""
+    """Attempts (5xx, timeouts, lost connections) before a message is marked failed; rate limits and an
+    unreachable Twilio do not count (see `sms_rate_limit_budget_seconds`)."""
+    sms_rate_limit_budget_seconds: float = Field(default=86400.0, gt=0)
+    """How long after it was queued a message may still wait on Twilio's rate limit (429) or on a Twilio
+    that cannot be reached, before it is marked failed."""
+    sms_lookup_delay_seconds: float = Field(default=30.0, ge=0)
+    """Seconds after an attempt of unknown outcome (timeout, lost connection, 5xx) before the message is
+    looked for among Twilio's messages, and sent again only if absent."""
     sms_backoff_seconds: float = Field(default=2.0, ge=0)
     """First retry delay; doubles per attempt, with jitter."""
     sms_backoff_max_seconds: float = Field(default=600.0, ge=0)

@@ -7,6 +7,13 @@ So a message costs at most one commit (fewer under load: commits are shared), th
 competing writers from one pass, and a killed process leaves at most one `sending` row per sender.
 Senders run in parallel because the gateway answers in tens to hundreds of milliseconds. A pass never
 sleeps; retries are scheduled in `next_attempt_at`.
+
+Before sending, a pass settles the `unknown` rows that are due (`tracker.notify.settle`): a message whose
+request may have been accepted is only sent again once Twilio's message list shows it was not. A rate
+limit (429 / 20429) or a Twilio that cannot be reached pauses the whole pass: no further row is handed
+out, and every pending row waits until `Retry-After` has passed (or a back-off, when Twilio gives none).
+Such answers do not count as attempts; a message fails on them only after `sms_rate_limit_budget_seconds`
+since it was queued.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -32,8 +39,10 @@ from tracker.notify.claims import (
     Writer,
     any_due,
     claim,
+    defer_all,
     due,
     lease_seconds,
+    lookup_due,
     mark,
     record_error,
     record_sent,
@@ -46,6 +55,7 @@ from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
 from tracker.notify.reports import DispatchReport
 from tracker.notify.sender import Sender, SendError, SendResult
+from tracker.notify.settle import Settled, settle_unknown
 from tracker.store.engine import Store
 from tracker.store.tables import FilingRow, OutboxRow
 
@@ -63,13 +73,19 @@ BATCH = 20
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What came back for one row: a result, or an error and when to retry (None: failed for good)."""
+    """What came back for one row: a result, or an error and when to retry (None: failed for good).
+
+    `unknown`: the request may have been accepted; `retry_at` is when to look for it at Twilio.
+    `counted`: False for a rate limit or an unreachable Twilio, which do not use up an attempt.
+    """
 
     job: Job
     at: datetime
     result: SendResult | None = None
     error: SendError | None = None
     retry_at: datetime | None = None
+    unknown: bool = False
+    counted: bool = True
 
 
 def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
@@ -77,7 +93,7 @@ def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
     record_sent(conn, me, [(o.job, o.result, o.at) for o in outcomes if o.result is not None])
     for o in outcomes:
         if o.error is not None:
-            record_error(o.job, me, o.error, o.retry_at, o.at, conn)
+            record_error(o.job, me, o.error, o.retry_at, o.at, conn, unknown=o.unknown, counted=o.counted)
 
 
 def concurrency_of(settings: Settings) -> int:
@@ -89,6 +105,27 @@ def backoff(attempt: int, settings: Settings, rng: Callable[[], float] = random.
     """Seconds before retry number `attempt`: exponential, capped, with "equal jitter" (half fixed, half random)."""
     delay = min(settings.sms_backoff_max_seconds, settings.sms_backoff_seconds * 2.0 ** max(0, attempt - 1))
     return delay / 2 + rng() * delay / 2
+
+
+def pause_seconds(
+    error: SendError, waited: float, settings: Settings, rng: Callable[[], float] = random.random
+) -> float:
+    """How long to pause all sending after a rate limit or an unreachable Twilio, in seconds.
+
+    Twilio's `Retry-After` when it gave one; otherwise a back-off that grows with how long the message
+    has waited since it was queued (`waited`, seconds): half of it, between `sms_backoff_seconds` and
+    `sms_backoff_max_seconds`, with equal jitter. So repeated refusals space out without a counter.
+    """
+    if error.retry_after is not None:
+        return error.retry_after
+    delay = min(settings.sms_backoff_max_seconds, max(settings.sms_backoff_seconds, waited / 2))
+    return delay / 2 + rng() * delay / 2
+
+
+def lookup_delay(attempt: int, settings: Settings, rng: Callable[[], float] = random.random) -> float:
+    """Seconds after an attempt of unknown outcome before its message is looked for at Twilio:
+    `sms_lookup_delay_seconds`, or the retry back-off when that is longer."""
+    return max(settings.sms_lookup_delay_seconds, backoff(attempt, settings, rng))
 
 
 class _CrashPlan:
@@ -121,6 +158,9 @@ class _Pass:
         self.crash = _CrashPlan(os.environ.get(CRASH_ENV))
         self.counts: Counter[str] = Counter()
         self.stopped: str | None = None
+        self.paused_until: datetime | None = None
+        self.probing = False
+        """One message at a time until one goes through (set when the last attempts had failed)."""
         self._jobs: deque[Job] = deque()
         self._left = limit if limit is not None else -1
         self._exhausted = False
@@ -164,6 +204,13 @@ class _Pass:
         with self._lock:
             self.stopped = self.stopped or reason
 
+    def pause(self, until: datetime, error: SendError) -> None:
+        """Hand out no more rows; nothing pending is due before `until` (the latest pause asked wins)."""
+        with self._lock:
+            if self.paused_until is None or until > self.paused_until:
+                self.paused_until = until
+            self.stopped = pause_reason(error, self.paused_until)
+
     def count(self, what: str) -> None:
         """Count one outcome."""
         with self._lock:
@@ -201,7 +248,8 @@ def _drive(run: _Pass, senders: list[Sender]) -> None:
     try:
         while True:
             jobs: list[Job] = []
-            while len(jobs) < len(idle) and (job := run.next_job()) is not None:
+            room = len(idle) if not run.probing else (1 if len(idle) == len(senders) else 0)
+            while len(jobs) < room and (job := run.next_job()) is not None:
                 jobs.append(job)
             busy = len(idle) < len(senders)
             if not jobs and not outcomes and not busy:
@@ -227,6 +275,8 @@ def _drive(run: _Pass, senders: list[Sender]) -> None:
                     index, outcome = results.get_nowait()
                     idle.append(index)
                     outcomes.append(outcome)
+                if any(o.result is not None for o in outcomes):
+                    run.probing = False  # Twilio answers again: full speed
     finally:
         for inbox in inboxes:
             inbox.put(None)
@@ -257,6 +307,30 @@ def _attempt(run: _Pass, sender: Sender, job: Job) -> Outcome:
 def _on_error(run: _Pass, job: Job, error: SendError) -> Outcome:
     now = run.clock()
     attempt = job.attempts + 1
+    phone = mask_phone(job.phone)
+    if error.pauses:  # not an attempt: the row waits with all the others, within its time budget
+        waited = (now - job.created_at).total_seconds()
+        until = now + timedelta(seconds=pause_seconds(error, waited, run.settings, run.rng))
+        run.pause(until, error)
+        if (until - job.created_at).total_seconds() > run.settings.sms_rate_limit_budget_seconds:
+            run.count("failed")
+            log.warning("outbox %s to %s: %s; waited too long, failed", job.id, phone, error)
+            return Outcome(job, now, error=error, counted=False)
+        run.count("paused")
+        log.info("outbox %s to %s: %s; paused until %s", job.id, phone, error, until.isoformat())
+        return Outcome(job, now, error=error, retry_at=until, counted=False)
+    if error.outcome_unknown:  # maybe accepted: look for it at Twilio before any resend
+        look_at = now + timedelta(seconds=lookup_delay(attempt, run.settings, run.rng))
+        run.count("unsure")
+        log.warning(
+            "outbox %s to %s, attempt %d: %s; looked for at Twilio after %s",
+            job.id,
+            phone,
+            attempt,
+            error,
+            look_at.isoformat(),
+        )
+        return Outcome(job, now, error=error, retry_at=look_at, unknown=True)
     retry_at = None
     if error.retryable and attempt < run.settings.sms_max_attempts:
         retry_at = now + timedelta(seconds=backoff(attempt, run.settings, run.rng))
@@ -264,10 +338,16 @@ def _on_error(run: _Pass, job: Job, error: SendError) -> Outcome:
     else:
         run.count("failed")
     then = "will retry" if retry_at else "failed"
-    log.warning("outbox %s to %s, attempt %d: %s; %s", job.id, mask_phone(job.phone), attempt, error, then)
+    log.warning("outbox %s to %s, attempt %d: %s; %s", job.id, phone, attempt, error, then)
     if error.credentials:  # every other message would be refused the same way
         run.stop(f"Twilio refused the credentials: {error}")
     return Outcome(job, now, error=error, retry_at=retry_at)
+
+
+def pause_reason(error: SendError, until: datetime) -> str:
+    """The one line a paused pass reports."""
+    what = "Twilio is rate-limiting" if error.rate_limited else "Twilio could not be reached"
+    return f"{what} ({error}): sending paused until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def dispatch_pending(
@@ -287,7 +367,12 @@ def dispatch_pending(
     `should_stop` is asked before each message: when it says yes, messages in flight are finished and
     recorded, and the rest stay pending for the next pass.
     """
-    requeued, interrupted = recover(store, clock(), lease_seconds(settings))
+    requeued, interrupted = recover(
+        store,
+        clock(),
+        lease_seconds(settings),
+        look_after=settings.twilio_timeout + settings.sms_lookup_delay_seconds,
+    )
     if dry_run:
         return _report(
             store,
@@ -299,27 +384,57 @@ def dispatch_pending(
         )
     if sender is None and not settings.sms_configured:
         return _report(store, False, requeued=requeued, interrupted=interrupted)
-    workers = min(concurrency or concurrency_of(settings), _due_count(store, clock, limit))
+    checks = _lookup_count(store, clock)
+    workers = min(concurrency or concurrency_of(settings), _due_count(store, clock, limit) + checks)
     if workers == 0:
         return _report(store, True, requeued=requeued, interrupted=interrupted)
     senders = [sender] * workers if sender is not None else _twilio_senders(settings, workers)
     writer = Writer(store)
     run = _Pass(writer, settings, clock, limit, rng)
     run.should_stop = should_stop
+    settled = Settled()
     try:
-        _drive(run, senders)
+        if checks:
+            settled = settle_unknown(store, senders[0], settings, clock=clock, rng=rng)
+            _stop_on(run, settled.stop, clock)
+        if run.stopped is None:
+            run.probing = len(senders) > 1 and _after_failures(store, clock)
+            _drive(run, senders)
     finally:
         try:
             with writer.unit() as conn:
                 release(conn, run.me, clock())
+                if run.paused_until is not None:
+                    defer_all(conn, run.paused_until, clock())
         finally:
             writer.close()
         if sender is None:
             for own in senders:
                 own.close()
+    counts = dict(run.counts)
+    counts["failed"] = counts.get("failed", 0) + settled.failed
     return _report(
-        store, True, stopped=run.stopped, requeued=requeued, interrupted=interrupted, **dict(run.counts)
+        store,
+        True,
+        stopped=run.stopped,
+        requeued=requeued,
+        interrupted=interrupted,
+        found=settled.found,
+        resent=settled.requeued,
+        paused_until=run.paused_until,
+        **counts,
     )
+
+
+def _stop_on(run: _Pass, error: SendError | None, clock: Clock) -> None:
+    """Carry a look-up's refusal over to the pass: credentials stop it, a rate limit or no connection pause it."""
+    if error is None:
+        return
+    if error.credentials:
+        run.stop(f"Twilio refused the credentials: {error}")
+    elif error.pauses:
+        waited = 0.0
+        run.pause(clock() + timedelta(seconds=pause_seconds(error, waited, run.settings, run.rng)), error)
 
 
 def _twilio_senders(settings: Settings, count: int) -> list[Sender]:
@@ -335,6 +450,21 @@ def _twilio_senders(settings: Settings, count: int) -> list[Sender]:
             built.close()
         raise
     return senders
+
+
+def _after_failures(store: Store, clock: Clock) -> bool:
+    """Whether a due row's last attempt failed (after a rate limit, say): then a pass starts with one message,
+    so a Twilio still refusing costs one request, not `sms_concurrency`."""
+    with store.unit() as session:
+        row = session.exec(
+            select(OutboxRow.id).where(due(clock()), col(OutboxRow.error_message).is_not(None)).limit(1)
+        ).first()
+    return row is not None
+
+
+def _lookup_count(store: Store, clock: Clock) -> int:
+    with store.unit() as session:
+        return int(session.exec(select(func.count()).select_from(OutboxRow).where(lookup_due(clock()))).one())
 
 
 def _due_count(store: Store, clock: Clock, limit: int | None) -> int:

@@ -274,7 +274,17 @@ class NotifyService:
             concurrency=self.concurrency,
             should_stop=should_stop,
         )
-        if report.sent or report.failed or report.retrying or report.interrupted or report.requeued:
+        if (
+            report.sent
+            or report.failed
+            or report.retrying
+            or report.interrupted
+            or report.requeued
+            or report.unsure
+            or report.found
+            or report.resent
+            or report.paused
+        ):
             with self.store.unit() as session:
                 repo.bump_revision(session)  # open dashboards refresh their notification lists
         return report
@@ -290,11 +300,12 @@ class NotifyService:
         return report
 
     def next_due(self) -> datetime | None:
-        """When the next pending message is due (aware UTC; the past means now), or None."""
+        """When the next pending message is due, or the next `unknown` one is to be looked for at Twilio
+        (aware UTC; the past means now), or None."""
         with self.store.unit() as session:
             due = session.exec(
                 select(func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.created_at))).where(
-                    OutboxRow.status == S.PENDING.value
+                    col(OutboxRow.status).in_([S.PENDING.value, S.UNKNOWN.value])
                 )
             ).one()
         return repo.to_utc(due)
@@ -325,6 +336,6 @@ class NotifyService:
             due = self.next_due()
             if due is not None:
                 wait = min(interval, max(0.0, (due - self.clock()).total_seconds()))
-            if report.stopped:
+            if report.stopped and report.paused_until is None:
                 wait = interval  # credentials refused: do not hammer Twilio
             stop.wait(max(wait, 0.05))
