@@ -347,7 +347,7 @@ def _on_error(run: _Pass, job: Job, error: SendError) -> Outcome:
 def pause_reason(error: SendError, until: datetime) -> str:
     """The one line a paused pass reports."""
     what = "Twilio is rate-limiting" if error.rate_limited else "Twilio could not be reached"
-    return f"{what} ({error}): sending paused until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return f"{what}: {error}; sending paused until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def dispatch_pending(

@@ -70,12 +70,15 @@ def settle_unknown(
     clock: Clock,
     limit: int = 500,
     rng: Callable[[], float] = random.random,
+    reschedule: bool = True,
 ) -> Settled:
     """Look up every `unknown` row that is due (at most `limit`), oldest first; see the module docstring.
 
     Stops at the first answer that says Twilio is unusable right now (refused credentials, 429, no
-    connection, timeout, 5xx) and reports it in `Settled.stop`; the rows not looked up stay `unknown`
-    (due again after a back-off). Raises `StorageError` when the database fails.
+    connection, timeout, 5xx) and reports it in `Settled.stop`; the rows not looked up stay `unknown`.
+    With `reschedule` (the dispatcher) a row whose look-up failed is due again only after a back-off, so a
+    running dispatcher does not ask again at once; without it (a command reporting the error) it is left as
+    it was. Raises `StorageError` when the database fails.
     """
     me = worker_id()
     out = Settled()
@@ -88,7 +91,9 @@ def settle_unknown(
             try:
                 match = sender.lookup(job.phone, job.body, job.created_at, known.get(job.phone, frozenset()))
             except SendError as error:
-                _record_failed_lookup(store, me, job, error, settings, clock(), rng)
+                log.info("outbox %s: could not look for it at Twilio: %s", job.id, error)  # the caller reports it
+                if reschedule:
+                    _reschedule(store, me, job, error, settings, clock(), rng)
                 if error.credentials or error.pauses or error.outcome_unknown:
                     out.stop = error
                     break
@@ -121,7 +126,7 @@ def _record(
             log.info("outbox %s to %s: %s", job.id, mask_phone(job.phone), NOT_FOUND)
 
 
-def _record_failed_lookup(
+def _reschedule(
     store: Store,
     me: str,
     job: Job,
@@ -143,4 +148,3 @@ def _record_failed_lookup(
             message=None,
             retry_at=now + timedelta(seconds=wait),
         )
-    log.warning("outbox %s: could not look for it at Twilio: %s", job.id, error)

@@ -83,7 +83,7 @@ def refresh_status(
             statuses[delivery.status] += 1
             if (delivery.status, delivery.error_code) != (old_status, old_code):
                 changed += _store(store, int(row_id or 0), S.SENT, delivery, clock())
-        settled = settle_unknown(store, sender, settings, clock=clock, limit=limit)
+        settled = settle_unknown(store, sender, settings, clock=clock, limit=limit, reschedule=False)
         if settled.stop is not None:
             raise unusable_error(settled.stop)
     finally:
