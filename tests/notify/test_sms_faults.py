@@ -240,7 +240,11 @@ def test_status_settles_unknown_messages_once_twilio_answers(
 
 @pytest.mark.parametrize(
     ("kind", "words"),
-    [("rate_limit", "rate-limiting requests"), ("slow_accept", "did not answer"), ("error", "did not answer")],
+    [
+        ("rate_limit", "rate-limiting requests"),
+        ("slow_accept", "did not answer"),
+        ("error", "did not answer"),
+    ],
 )
 def test_status_stops_in_one_line_when_twilio_cannot_be_used(
     twilio_mock: TwilioMock,

@@ -147,7 +147,9 @@ class FaultProxy:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
             block_on_close = False
-            request_queue_size = max(64, proxy.max_connections)  # the default 5 turns a burst into connect timeouts
+            request_queue_size = max(
+                64, proxy.max_connections
+            )  # the default 5 turns a burst into connect timeouts
 
             def process_request(self, request: Any, client_address: Any) -> None:
                 if not proxy._slots.acquire(blocking=False):  # bounded: refuse what we cannot serve

@@ -91,7 +91,9 @@ def settle_unknown(
             try:
                 match = sender.lookup(job.phone, job.body, job.created_at, known.get(job.phone, frozenset()))
             except SendError as error:
-                log.info("outbox %s: could not look for it at Twilio: %s", job.id, error)  # the caller reports it
+                log.info(
+                    "outbox %s: could not look for it at Twilio: %s", job.id, error
+                )  # the caller reports it
                 if reschedule:
                     _reschedule(store, me, job, error, settings, clock(), rng)
                 if error.credentials or error.pauses or error.outcome_unknown:
