@@ -78,10 +78,10 @@ def child_dashboard(path: Path, process_start: float) -> dict[str, float]:
     """Open the dashboard on `path`; time first paint, a jump to the middle, a filter and a sort."""
     from tracker.config import Settings
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
     from tui.app import make_app
-    from tui.display import COLUMNS
     from tui.screens.dashboard import DashboardScreen
+    from tui.view.columns import COLUMNS
     from tui.widgets.filing_table import FilingTable
 
     painted: dict[tuple[int, int], float] = {}
@@ -152,8 +152,8 @@ def child_datatable(path: Path, process_start: float) -> dict[str, float]:
     from tracker.config import Settings
     from tracker.domain import FilingQuery
     from tracker.factory import open_store
-    from tracker.services import FilingService
-    from tui.display import days_in_stage, kind_label, stage_label
+    from tracker.filings.service import FilingService
+    from tui.view.labels import days_in_stage, kind_label, stage_label
 
     service = FilingService(open_store(f"sqlite:///{path}"), Settings())
     figures: dict[str, float] = {}

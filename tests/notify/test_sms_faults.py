@@ -11,19 +11,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.notify.support import REPO, TwilioMock, World
-from tests.reliability.faultproxy import FaultProxy, fault_proxy
-from tests.reliability.sms import drain
+from tests.helpers.clock import FakeClock
+from tests.helpers.drain import drain
+from tests.helpers.faultproxy import FaultProxy, fault_proxy
+from tests.helpers.probes import ROOT
+from tests.helpers.sms import World
+from tests.helpers.twilio import TwilioMock
 from tracker.config import Settings
 from tracker.notify.dispatch import CRASH_ENV, CRASH_EXIT, CRASH_POINTS
 from tracker.notify.service import NotifyService
-from tracker.store.repo import now_utc
+from tracker.timeutil import now_utc
 
 pytestmark = pytest.mark.twilio
 
@@ -32,13 +35,13 @@ TIMEOUT = 0.5
 
 
 @pytest.fixture
-def proxy(twilio_mock: TwilioMock, clock: Any) -> Iterator[FaultProxy]:
+def proxy(twilio_mock: TwilioMock, clock: FakeClock) -> Iterator[FaultProxy]:
     """The fault proxy in front of the mock, stamping messages with the test's clock."""
     with fault_proxy(twilio_mock.url, clock=clock, lifetime=240) as running:
         yield running
 
 
-def approvals(world: World, clock: Any, n: int) -> None:
+def approvals(world: World, clock: Callable[[], datetime], n: int) -> None:
     """`n` recipients subscribed to approvals, and the approval that queues one SMS for each."""
     service = NotifyService(world.store, Settings(), clock=clock)
     for i in range(n):
@@ -47,7 +50,7 @@ def approvals(world: World, clock: Any, n: int) -> None:
 
 
 def notify_via(
-    proxy: FaultProxy, twilio_mock: TwilioMock, world: World, clock: Any, **settings: Any
+    proxy: FaultProxy, twilio_mock: TwilioMock, world: World, clock: FakeClock, **settings: Any
 ) -> NotifyService:
     """The notification service sending through the proxy."""
     values: dict[str, Any] = {"twilio_api_url": proxy.url, "twilio_timeout": TIMEOUT, **settings}
@@ -59,7 +62,7 @@ def notify_via(
 
 @pytest.mark.parametrize("kind", ["slow_accept", "error_after_accept", "reset_after_accept"])
 def test_a_message_accepted_without_an_answer_is_found_and_never_sent_again(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy, kind: str
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy, kind: str
 ) -> None:
     approvals(world, clock, 3)
     proxy.inject(kind, times=None, delay=3 * TIMEOUT)  # every send: accepted, then no usable answer
@@ -69,7 +72,8 @@ def test_a_message_accepted_without_an_answer_is_found_and_never_sent_again(
     assert (first.sent, first.unsure) == (0, 3)
     assert {n.status for n in notify.notifications()} == {"unknown"}
     delay = notify.settings.sms_lookup_delay_seconds
-    assert notify.next_due() is not None and notify.next_due() >= clock() + timedelta(seconds=delay)
+    due = notify.next_due()
+    assert due is not None and due >= clock() + timedelta(seconds=delay)
     clock.tick(seconds=delay / 2)
     assert notify.dispatch_pending().found == 0 and proxy.received() == 3  # too early to look: nothing
 
@@ -87,7 +91,12 @@ def test_a_message_accepted_without_an_answer_is_found_and_never_sent_again(
     ids=["reset", "500", "503"],
 )
 def test_a_message_twilio_did_not_accept_is_sent_again_once_it_is_not_found(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy, kind: str, options: dict[str, Any]
+    twilio_mock: TwilioMock,
+    world: World,
+    clock: FakeClock,
+    proxy: FaultProxy,
+    kind: str,
+    options: dict[str, Any],
 ) -> None:
     approvals(world, clock, 3)
     proxy.inject(kind, times=2, **options)
@@ -97,7 +106,7 @@ def test_a_message_twilio_did_not_accept_is_sent_again_once_it_is_not_found(
 
 
 def test_attempts_run_out_only_when_twilio_has_none_of_them(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
 ) -> None:
     approvals(world, clock, 2)
     proxy.inject("error", times=None)  # Twilio keeps failing and accepts nothing
@@ -109,7 +118,7 @@ def test_attempts_run_out_only_when_twilio_has_none_of_them(
 
 
 def test_an_accepted_message_out_of_attempts_still_ends_sent(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
 ) -> None:
     approvals(world, clock, 1)
     proxy.inject("slow_accept", times=None, delay=3 * TIMEOUT)
@@ -123,7 +132,7 @@ def test_an_accepted_message_out_of_attempts_still_ends_sent(
 
 @pytest.mark.parametrize("retry_after", ["30", None], ids=["retry-after-30", "no-retry-after"])
 def test_a_one_minute_429_episode_delays_every_message_and_fails_none(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy, retry_after: str | None
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy, retry_after: str | None
 ) -> None:
     approvals(world, clock, 40)
     start = clock()
@@ -150,7 +159,7 @@ def test_a_one_minute_429_episode_delays_every_message_and_fails_none(
 
 
 def test_a_rate_limit_that_never_ends_fails_a_message_only_after_its_time_budget(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
 ) -> None:
     approvals(world, clock, 3)
     start = clock()
@@ -164,7 +173,7 @@ def test_a_rate_limit_that_never_ends_fails_a_message_only_after_its_time_budget
 
 
 def test_an_unreachable_twilio_pauses_without_using_attempts(
-    twilio_mock: TwilioMock, world: World, clock: Any, proxy: FaultProxy, unused_port: int
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy, unused_port: int
 ) -> None:
     approvals(world, clock, 3)
     down = NotifyService(
@@ -196,7 +205,7 @@ def _cli(url: str, env: dict[str, str], *args: str) -> subprocess.CompletedProce
     return subprocess.run(
         [sys.executable, "-m", "tracker", "--db", url, *args],
         env={**os.environ, **env},
-        cwd=REPO,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -207,7 +216,7 @@ def _cli(url: str, env: dict[str, str], *args: str) -> subprocess.CompletedProce
 def test_status_settles_unknown_messages_once_twilio_answers(
     twilio_mock: TwilioMock,
     world: World,
-    clock: Any,
+    clock: FakeClock,
     proxy: FaultProxy,
     sqlite_url: str,
     unused_port: int,
@@ -249,7 +258,7 @@ def test_status_settles_unknown_messages_once_twilio_answers(
 def test_status_stops_in_one_line_when_twilio_cannot_be_used(
     twilio_mock: TwilioMock,
     world: World,
-    clock: Any,
+    clock: FakeClock,
     proxy: FaultProxy,
     sqlite_url: str,
     kind: str,
@@ -273,8 +282,8 @@ DISPATCHER = """
 import sys
 from tracker.config import load_settings
 from tracker.notify.dispatch import dispatch_pending
-from tracker.store.engine import Store, make_engine
-from tracker.store.repo import now_utc
+from tracker.store.db import Store, make_engine
+from tracker.timeutil import now_utc
 
 store = Store(make_engine(sys.argv[1]))
 print(dispatch_pending(store, load_settings(), clock=now_utc, concurrency=1).summary)
@@ -290,7 +299,7 @@ def test_a_killed_dispatcher_settles_by_itself_and_sends_each_message_once(
     with fault_proxy(twilio_mock.url) as proxy:
         env = {**os.environ, **twilio_mock.env(), "BEIAN_TWILIO_API_URL": proxy.url, CRASH_ENV: f"{point}:2"}
         argv = [sys.executable, "-c", DISPATCHER, sqlite_url]
-        done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == (0 if point == "after_claim" else CRASH_EXIT), done.stderr
 
         later = now_utc() + timedelta(minutes=1)  # past twilio_timeout + sms_lookup_delay_seconds

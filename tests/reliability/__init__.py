@@ -1,1 +1,1 @@
-"""Reliability tests and their tools: faults injected between the product and the services it talks to."""
+"""Reliability tests: faults injected between the product and the services it talks to (tools in `tests.helpers`)."""

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, settle, still_cursor
 
-from tracker.demo import seed_demo
-from tracker.services import FilingService
+from tests.helpers.tui import SIZE, settle, still_cursor
+from tracker.filings.demo import seed_demo
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.widgets.filing_table import FilingTable
 

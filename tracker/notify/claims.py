@@ -24,7 +24,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,16 +37,15 @@ from sqlmodel import Session
 
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.sender import SendError, SendResult
-from tracker.store import repo
-from tracker.store.engine import Store, translate
+from tracker.store.db import Store, translate
 from tracker.store.tables import OutboxRow
+from tracker.timeutil import to_db
 
 if TYPE_CHECKING:
     from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Conn = Session | Connection
 """Anything that executes statements: the dispatcher keeps one connection for a pass, others use a unit's session."""
 T: Table = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -95,7 +94,7 @@ def recover(store: Store, now: datetime, lease: float, *, look_after: float = 0.
     `lease` is in seconds; `look_after` is how long after an interrupted attempt began (its `claimed_at`)
     the row may be looked for at Twilio. Returns (requeued, interrupted).
     """
-    cutoff = repo.to_db(now) - timedelta(seconds=lease)
+    cutoff = to_db(now) - timedelta(seconds=lease)
     with store.unit() as session:
         rows = session.execute(
             select(T.c.id, T.c.status, T.c.claimed_by, T.c.claimed_at).where(
@@ -107,7 +106,7 @@ def recover(store: Store, now: datetime, lease: float, *, look_after: float = 0.
     for row_id, status, claimed_by, claimed_at in rows:
         if claimed_by not in dead:
             dead[claimed_by] = _claimant_dead(claimed_by)
-        if dead[claimed_by] or claimed_at is None or repo.to_db(claimed_at) < cutoff:
+        if dead[claimed_by] or claimed_at is None or to_db(claimed_at) < cutoff:
             stale.append((row_id, status, claimed_by, claimed_at))
     if not stale:
         return 0, 0
@@ -123,7 +122,7 @@ def recover(store: Store, now: datetime, lease: float, *, look_after: float = 0.
                 values = {"status": S.UNKNOWN.value, "claimed_by": None, "claimed_at": None}
                 update_rows(session, mine, values, now)
             else:  # keep claimed_by: if that dispatcher was only stalled, it may still record the SID
-                began = repo.to_db(claimed_at or now)
+                began = to_db(claimed_at or now)
                 values = {
                     "status": S.UNKNOWN.value,
                     "error_code": None,
@@ -137,7 +136,7 @@ def recover(store: Store, now: datetime, lease: float, *, look_after: float = 0.
 
 def update_rows(conn: Conn, where: Any, values: dict[str, Any], now: datetime) -> int:
     """UPDATE outbox rows matching `where`, stamping `updated_at`; returns how many matched."""
-    result = conn.execute(update(T).where(where).values(updated_at=repo.to_db(now), **values))
+    result = conn.execute(update(T).where(where).values(updated_at=to_db(now), **values))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -155,21 +154,21 @@ class Job:
 
 def _job(row: Any) -> Job:
     row_id, phone, body, attempts, created_at = row
-    return Job(row_id, phone, body, attempts, repo.to_db(created_at))
+    return Job(row_id, phone, body, attempts, to_db(created_at))
 
 
 def due(now: datetime) -> Any:
     """The condition of a row that should be sent now."""
     return and_(
         T.c.status == S.PENDING.value,
-        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= repo.to_db(now)),
+        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= to_db(now)),
     )
 
 
 def claim(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     """Claim up to `size` due rows in one statement (it takes the write lock at once, even on SQLite)."""
     ids = select(T.c.id).where(due(now)).order_by(T.c.id).limit(size).scalar_subquery()
-    values = {"status": S.CLAIMED.value, "claimed_by": me, "claimed_at": repo.to_db(now)}
+    values = {"status": S.CLAIMED.value, "claimed_by": me, "claimed_at": to_db(now)}
     if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.PENDING.value), values, now):
         return []
     rows = conn.execute(
@@ -184,14 +183,14 @@ def lookup_due(now: datetime) -> Any:
     """The condition of an `unknown` row that may be looked for at Twilio now."""
     return and_(
         T.c.status == S.UNKNOWN.value,
-        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= repo.to_db(now)),
+        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= to_db(now)),
     )
 
 
 def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     """unknown → checking for up to `size` rows whose look-up is due; returns them."""
     ids = select(T.c.id).where(lookup_due(now)).order_by(T.c.id).limit(size).scalar_subquery()
-    values = {"status": S.CHECKING.value, "claimed_by": me, "claimed_at": repo.to_db(now)}
+    values = {"status": S.CHECKING.value, "claimed_by": me, "claimed_at": to_db(now)}
     if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.UNKNOWN.value), values, now):
         return []
     rows = conn.execute(
@@ -202,21 +201,6 @@ def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     return [_job(r) for r in rows]
 
 
-def known_sids(conn: Conn, phones: list[str], exclude_ids: list[int]) -> dict[str, frozenset[str]]:
-    """Per phone, the SIDs already recorded on outbox rows other than `exclude_ids` (a look-up must not
-    take another row's message for its own)."""
-    found: dict[str, set[str]] = {phone: set() for phone in phones}
-    if phones:
-        rows = conn.execute(
-            select(T.c.phone, T.c.sid).where(
-                T.c.phone.in_(phones), T.c.sid.is_not(None), T.c.id.not_in(exclude_ids or [-1])
-            )
-        ).all()
-        for phone, sid in rows:
-            found[phone].add(sid)
-    return {phone: frozenset(sids) for phone, sids in found.items()}
-
-
 def record_checked(
     conn: Conn, job: Job, me: str, now: datetime, *, status: S, message: str | None, retry_at: datetime | None
 ) -> int:
@@ -225,7 +209,7 @@ def record_checked(
         "status": status.value,
         "claimed_by": None,
         "claimed_at": None,
-        "next_attempt_at": repo.to_db(retry_at) if retry_at else None,
+        "next_attempt_at": to_db(retry_at) if retry_at else None,
     }
     if message is not None:
         values["error_message"] = message
@@ -241,7 +225,7 @@ def release_checks(conn: Conn, me: str, now: datetime) -> int:
 
 def defer_all(conn: Conn, until: datetime, now: datetime) -> int:
     """Pause: no pending row is due, and no unknown row looked up, before `until`."""
-    at = repo.to_db(until)
+    at = to_db(until)
     where = and_(
         T.c.status.in_([S.PENDING.value, S.UNKNOWN.value]),
         or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at < at),
@@ -278,7 +262,7 @@ def mark(conn: Conn, jobs: list[Job], me: str, now: datetime) -> list[Job]:
     if not jobs:
         return []
     ids = [j.id for j in jobs]
-    result = conn.execute(_mark_statement(), {"ids": ids, "me": me, "at": repo.to_db(now)})
+    result = conn.execute(_mark_statement(), {"ids": ids, "me": me, "at": to_db(now)})
     if result.rowcount == len(jobs):  # type: ignore[attr-defined]
         return jobs
     ours = set(
@@ -323,7 +307,7 @@ def record_sent(conn: Conn, me: str, sent: list[tuple[Job, SendResult, datetime]
             "row_id": job.id,
             "row_sid": result.sid,
             "row_status": result.status,
-            "row_at": repo.to_db(at),
+            "row_at": to_db(at),
             "me": me,
         }
         for job, result, at in sent
@@ -354,14 +338,14 @@ def record_error(
     if unknown:
         values.update(
             status=S.UNKNOWN.value,
-            next_attempt_at=repo.to_db(retry_at or now),
+            next_attempt_at=to_db(retry_at or now),
             claimed_by=None,
             error_message=error.message + LOOK_BEFORE_RESEND,
         )
     elif retry_at is None:
         values.update(status=S.FAILED.value, next_attempt_at=None)
     else:
-        values.update(status=S.PENDING.value, next_attempt_at=repo.to_db(retry_at), claimed_by=None)
+        values.update(status=S.PENDING.value, next_attempt_at=to_db(retry_at), claimed_by=None)
     if not counted:
         values["attempts"] = T.c.attempts - 1
     mine = and_(T.c.id == job.id, T.c.claimed_by == me, T.c.status.in_([S.SENDING.value, S.UNKNOWN.value]))

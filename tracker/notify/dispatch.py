@@ -26,23 +26,19 @@ import random
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
-from sqlmodel import col, func, select
 
+from tracker.notify import repo
 from tracker.notify.claims import (
-    Clock,
     Job,
     Writer,
     any_due,
     claim,
     defer_all,
-    due,
     lease_seconds,
-    lookup_due,
     mark,
     record_error,
     record_sent,
@@ -50,14 +46,14 @@ from tracker.notify.claims import (
     release,
     worker_id,
 )
-from tracker.notify.convert import notification_from_row
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
 from tracker.notify.reports import DispatchReport
-from tracker.notify.sender import Sender, SendError, SendResult
+from tracker.notify.retry import Outcome, decide, pause_reason, pause_seconds
+from tracker.notify.sender import Sender, SendError
 from tracker.notify.settle import Settled, settle_unknown
-from tracker.store.engine import Store
-from tracker.store.tables import FilingRow, OutboxRow
+from tracker.store.db import Store
+from tracker.timeutil import Clock
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -71,23 +67,6 @@ CRASH_EXIT = 70
 BATCH = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What came back for one row: a result, or an error and when to retry (None: failed for good).
-
-    `unknown`: the request may have been accepted; `retry_at` is when to look for it at Twilio.
-    `counted`: False for a rate limit or an unreachable Twilio, which do not use up an attempt.
-    """
-
-    job: Job
-    at: datetime
-    result: SendResult | None = None
-    error: SendError | None = None
-    retry_at: datetime | None = None
-    unknown: bool = False
-    counted: bool = True
-
-
 def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
     """Write a round's outcomes: the successes in one batched statement, the (rarer) failures one by one."""
     record_sent(conn, me, [(o.job, o.result, o.at) for o in outcomes if o.result is not None])
@@ -99,33 +78,6 @@ def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
 def concurrency_of(settings: Settings) -> int:
     """How many messages are handed to the gateway at once (setting `sms_concurrency`, default 8)."""
     return settings.sms_concurrency
-
-
-def backoff(attempt: int, settings: Settings, rng: Callable[[], float] = random.random) -> float:
-    """Seconds before retry number `attempt`: exponential, capped, with "equal jitter" (half fixed, half random)."""
-    delay = min(settings.sms_backoff_max_seconds, settings.sms_backoff_seconds * 2.0 ** max(0, attempt - 1))
-    return delay / 2 + rng() * delay / 2
-
-
-def pause_seconds(
-    error: SendError, waited: float, settings: Settings, rng: Callable[[], float] = random.random
-) -> float:
-    """How long to pause all sending after a rate limit or an unreachable Twilio, in seconds.
-
-    Twilio's `Retry-After` when it gave one; otherwise a back-off that grows with how long the message
-    has waited since it was queued (`waited`, seconds): half of it, between `sms_backoff_seconds` and
-    `sms_backoff_max_seconds`, with equal jitter. So repeated refusals space out without a counter.
-    """
-    if error.retry_after is not None:
-        return error.retry_after
-    delay = min(settings.sms_backoff_max_seconds, max(settings.sms_backoff_seconds, waited / 2))
-    return delay / 2 + rng() * delay / 2
-
-
-def lookup_delay(attempt: int, settings: Settings, rng: Callable[[], float] = random.random) -> float:
-    """Seconds after an attempt of unknown outcome before its message is looked for at Twilio:
-    `sms_lookup_delay_seconds`, or the retry back-off when that is longer."""
-    return max(settings.sms_lookup_delay_seconds, backoff(attempt, settings, rng))
 
 
 class _CrashPlan:
@@ -305,49 +257,17 @@ def _attempt(run: _Pass, sender: Sender, job: Job) -> Outcome:
 
 
 def _on_error(run: _Pass, job: Job, error: SendError) -> Outcome:
-    now = run.clock()
-    attempt = job.attempts + 1
-    phone = mask_phone(job.phone)
-    if error.pauses:  # not an attempt: the row waits with all the others, within its time budget
-        waited = (now - job.created_at).total_seconds()
-        until = now + timedelta(seconds=pause_seconds(error, waited, run.settings, run.rng))
-        run.pause(until, error)
-        if (until - job.created_at).total_seconds() > run.settings.sms_rate_limit_budget_seconds:
-            run.count("failed")
-            log.warning("outbox %s to %s: %s; waited too long, failed", job.id, phone, error)
-            return Outcome(job, now, error=error, counted=False)
-        run.count("paused")
-        log.info("outbox %s to %s: %s; paused until %s", job.id, phone, error, until.isoformat())
-        return Outcome(job, now, error=error, retry_at=until, counted=False)
-    if error.outcome_unknown:  # maybe accepted: look for it at Twilio before any resend
-        look_at = now + timedelta(seconds=lookup_delay(attempt, run.settings, run.rng))
-        run.count("unsure")
-        log.warning(
-            "outbox %s to %s, attempt %d: %s; looked for at Twilio after %s",
-            job.id,
-            phone,
-            attempt,
-            error,
-            look_at.isoformat(),
-        )
-        return Outcome(job, now, error=error, retry_at=look_at, unknown=True)
-    retry_at = None
-    if error.retryable and attempt < run.settings.sms_max_attempts:
-        retry_at = now + timedelta(seconds=backoff(attempt, run.settings, run.rng))
-        run.count("retrying")
-    else:
-        run.count("failed")
-    then = "will retry" if retry_at else "failed"
-    log.warning("outbox %s to %s, attempt %d: %s; %s", job.id, phone, attempt, error, then)
+    decision = decide(job, error, run.clock(), run.settings, run.rng)
+    run.count(decision.kind)
+    if decision.pause_until is not None:
+        run.pause(decision.pause_until, error)
     if error.credentials:  # every other message would be refused the same way
         run.stop(f"Twilio refused the credentials: {error}")
-    return Outcome(job, now, error=error, retry_at=retry_at)
-
-
-def pause_reason(error: SendError, until: datetime) -> str:
-    """The one line a paused pass reports."""
-    what = "Twilio is rate-limiting" if error.rate_limited else "Twilio could not be reached"
-    return f"{what}: {error}; sending paused until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    attempt = job.attempts + (1 if decision.outcome.counted else 0)
+    log.warning(
+        "outbox %s to %s, attempt %d: %s; %s", job.id, mask_phone(job.phone), attempt, error, decision.then
+    )
+    return decision.outcome
 
 
 def dispatch_pending(
@@ -384,7 +304,8 @@ def dispatch_pending(
         )
     if sender is None and not settings.sms_configured:
         return _report(store, False, requeued=requeued, interrupted=interrupted)
-    checks = _lookup_count(store, clock)
+    with store.unit() as session:
+        checks = repo.lookup_due_count(session, clock())  # `unknown` rows to look for at Twilio first
     workers = min(concurrency or concurrency_of(settings), _due_count(store, clock, limit) + checks)
     if workers == 0:
         return _report(store, True, requeued=requeued, interrupted=interrupted)
@@ -398,7 +319,9 @@ def dispatch_pending(
             settled = settle_unknown(store, senders[0], settings, clock=clock, rng=rng)
             _stop_on(run, settled.stop, clock)
         if run.stopped is None:
-            run.probing = len(senders) > 1 and _after_failures(store, clock)
+            # after failed attempts, start with one message: a Twilio still refusing costs one request
+            with store.unit() as session:
+                run.probing = len(senders) > 1 and repo.any_due_after_failure(session, clock())
             _drive(run, senders)
     finally:
         try:
@@ -433,8 +356,7 @@ def _stop_on(run: _Pass, error: SendError | None, clock: Clock) -> None:
     if error.credentials:
         run.stop(f"Twilio refused the credentials: {error}")
     elif error.pauses:
-        waited = 0.0
-        run.pause(clock() + timedelta(seconds=pause_seconds(error, waited, run.settings, run.rng)), error)
+        run.pause(clock() + timedelta(seconds=pause_seconds(error, 0.0, run.settings, run.rng)), error)
 
 
 def _twilio_senders(settings: Settings, count: int) -> list[Sender]:
@@ -452,47 +374,20 @@ def _twilio_senders(settings: Settings, count: int) -> list[Sender]:
     return senders
 
 
-def _after_failures(store: Store, clock: Clock) -> bool:
-    """Whether a due row's last attempt failed (after a rate limit, say): then a pass starts with one message,
-    so a Twilio still refusing costs one request, not `sms_concurrency`."""
-    with store.unit() as session:
-        row = session.exec(
-            select(OutboxRow.id).where(due(clock()), col(OutboxRow.error_message).is_not(None)).limit(1)
-        ).first()
-    return row is not None
-
-
-def _lookup_count(store: Store, clock: Clock) -> int:
-    with store.unit() as session:
-        return int(session.exec(select(func.count()).select_from(OutboxRow).where(lookup_due(clock()))).one())
-
-
 def _due_count(store: Store, clock: Clock, limit: int | None) -> int:
     with store.unit() as session:
-        n = int(session.exec(select(func.count()).select_from(OutboxRow).where(due(clock()))).one())
+        n = repo.due_count(session, clock())
     return n if limit is None else min(n, limit)
 
 
 def _previews(store: Store, clock: Clock, limit: int | None) -> tuple[Any, ...]:
     with store.unit() as session:
-        rows = session.exec(
-            select(OutboxRow, FilingRow.ref)
-            .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
-            .where(due(clock()))
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        ).all()
-        return tuple(notification_from_row(r, ref) for r, ref in rows)
+        return repo.due_rows(session, clock(), limit)
 
 
 def _report(store: Store, configured: bool, **fields: Any) -> DispatchReport:
     with store.unit() as session:
-        rows = session.exec(
-            select(OutboxRow.status, func.count())
-            .where(col(OutboxRow.status).in_([S.PENDING.value, S.UNKNOWN.value]))
-            .group_by(OutboxRow.status)
-        ).all()
-    counts = {status: int(n) for status, n in rows}
+        counts = repo.status_counts(session, [S.PENDING.value, S.UNKNOWN.value])
     return DispatchReport(
         configured, pending=counts.get(S.PENDING.value, 0), unknown=counts.get(S.UNKNOWN.value, 0), **fields
     )

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tracker.notify import repo
 from tracker.notify.claims import (
-    Clock,
     Job,
     claim_unknown,
-    known_sids,
     record_checked,
     record_sent,
     release_checks,
@@ -31,8 +30,10 @@ from tracker.notify.claims import (
 )
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
+from tracker.notify.retry import backoff
 from tracker.notify.sender import Delivery, Sender, SendError, SendResult
-from tracker.store.engine import Store
+from tracker.store.db import Store
+from tracker.timeutil import Clock
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -84,7 +85,7 @@ def settle_unknown(
     out = Settled()
     with store.unit() as session:
         jobs = claim_unknown(session, me, clock(), limit)
-        known = known_sids(session, sorted({j.phone for j in jobs}), [j.id for j in jobs])
+        known = repo.known_sids(session, sorted({j.phone for j in jobs}), [j.id for j in jobs])
     try:
         for job in jobs:
             out.checked += 1
@@ -137,8 +138,6 @@ def _reschedule(
     now: datetime,
     rng: Callable[[], float],
 ) -> None:
-    from tracker.notify.dispatch import backoff
-
     wait = error.retry_after if error.retry_after is not None else backoff(1, settings, rng)
     with store.unit() as session:
         record_checked(

@@ -6,19 +6,15 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
-
 from tracker.errors import NotifyError
-from tracker.notify.claims import Clock, lease_seconds, recover
-from tracker.notify.claims import update_rows as _update
+from tracker.notify import repo
+from tracker.notify.claims import lease_seconds, recover
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.reports import StatusReport
 from tracker.notify.sender import FINAL_DELIVERY, Delivery, Sender, SendError
 from tracker.notify.settle import settle_unknown
-from tracker.store import repo
-from tracker.store.engine import Store
-from tracker.store.tables import OutboxRow
+from tracker.store.db import Store
+from tracker.timeutil import Clock, to_db
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -53,22 +49,8 @@ def refresh_status(
         lease_seconds(settings),
         look_after=settings.twilio_timeout + settings.sms_lookup_delay_seconds,
     )
-    since = repo.to_db(clock() - timedelta(days=days))
     with store.unit() as session:
-        open_rows = session.exec(
-            select(OutboxRow.id, OutboxRow.sid, OutboxRow.delivery_status, OutboxRow.error_code)
-            .where(
-                OutboxRow.status == S.SENT.value,
-                col(OutboxRow.sid).is_not(None),
-                or_(
-                    col(OutboxRow.delivery_status).is_(None),
-                    col(OutboxRow.delivery_status).not_in(FINAL_DELIVERY),
-                ),
-                col(OutboxRow.sent_at) >= since,
-            )
-            .order_by(col(OutboxRow.id).desc())
-            .limit(limit)
-        ).all()
+        open_rows = repo.sent_to_poll(session, clock() - timedelta(days=days), FINAL_DELIVERY, limit)
     statuses: Counter[str] = Counter()
     changed = errors = 0
     try:
@@ -129,8 +111,6 @@ def _store(store: Store, row_id: int, expected: S, delivery: Delivery, now: date
         "error_message": delivery.error_message,
     }
     if expected is S.UNKNOWN:  # found by a search: its SID is news to us
-        values.update(sid=delivery.sid, sent_at=repo.to_db(now))
+        values.update(sid=delivery.sid, sent_at=to_db(now))
     with store.unit() as session:
-        return _update(
-            session, and_(col(OutboxRow.id) == row_id, col(OutboxRow.status) == expected.value), values, now
-        )
+        return int(repo.move(session, row_id, expected.value, values, now))

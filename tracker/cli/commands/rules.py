@@ -1,0 +1,325 @@
+"""Commands for the regulatory rules: materials checklists, trigger dates, running deadlines and forecasts."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+import states
+from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
+from tracker.domain import Filing, MaterialStatus
+from tracker.domain.json import deadline_json, forecast_json, material_json
+from tracker.errors import TrackerError, UsageError
+from tracker.timeutil import parse_day
+
+
+def _heading(f: Filing, lang: states.Lang) -> str:
+    return f"{f.ref} {f.title} · {stage_text(f.stage, f.kind, lang)}"
+
+
+def _warn(warnings: list[str] | tuple[str, ...]) -> None:
+    for warning in dict.fromkeys(warnings):
+        click.echo(f"warning: {warning}", err=True)
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--done",
+    "done",
+    multiple=True,
+    metavar="ITEM",
+    help="Tick an item (key, Chinese or English name); repeatable.",
+)
+@click.option("--undo", "undo", multiple=True, metavar="ITEM", help="Untick an item; repeatable.")
+@click.option("--file", "path", metavar="PATH", help="With one --done: where the document is kept.")
+@click.option(
+    "--note",
+    help="With one --done: a note, or the filing number an item asks for (e.g. the upstream 网信算备…号).",
+)
+@click.option("--by", "actor", help="Who checked it; default $USER.")
+@json_option
+@pass_cli
+def materials(
+    obj: CliContext,
+    ref: str,
+    done: tuple[str, ...],
+    undo: tuple[str, ...],
+    path: str | None,
+    note: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """The materials checklist of filing REF (材料清单): what is provided, and what still blocks submission."""
+    if (path is not None or note is not None) and len(done) != 1:
+        raise UsageError("--file and --note go with exactly one --done ITEM")
+    service = obj.service()
+    rules = service.rules
+    who = actor or os.environ.get("USER") or None
+    lang = obj.settings.language
+    changed: list[MaterialStatus] = []
+    for item, tick in [(i, True) for i in done] + [(i, False) for i in undo]:
+        try:
+            changed.append(rules.mark(ref, item, done=tick, path=path, note=note, actor=who))
+        except TrackerError:
+            if not as_json:  # each item is its own write: say which ones went through before failing
+                _echo_changes(ref, changed, lang)
+            raise
+    f = service.filing(ref)
+    items = rules.materials(ref)
+    missing = [m for m in items if m.mandatory and not m.provided]
+    if as_json:
+        dump_json(
+            {
+                "ref": f.ref,
+                "stage": f.stage.value,
+                "stage_zh": states.zh(f.stage, f.kind),
+                "rules_version": rules.rules.version,
+                "complete": not missing,
+                "missing": [m.key for m in missing],
+                "changed": [m.key for m in changed],
+                "items": [material_json(m) for m in items],
+            }
+        )
+        return
+    _echo_changes(f.ref, changed, lang)
+    if not changed:
+        _checklist_table(f, items, lang, rules.rules.version)
+    open_stage = f.stage in (states.Stage.DRAFT, states.Stage.RETURNED)
+    if missing:
+        event = states.Event.RESUBMIT if f.stage is states.Stage.RETURNED else states.Event.SUBMIT
+        n = len(missing)
+        items_word = "1 mandatory item" if n == 1 else f"{n} mandatory items"
+        if open_stage:
+            count = f"{items_word} {'blocks' if n == 1 else 'block'} {states.label(event, lang, f.kind)}"
+        else:
+            count = f"{items_word} missing"
+        click.echo(f"{count}: {', '.join(m.key for m in missing)}")
+        if not changed:
+            click.echo(f"tick one: beian materials {f.ref} --done ITEM [--file PATH] [--note TEXT]")
+    elif items:
+        click.echo(
+            "every mandatory item is provided"
+            + (f"; next: beian advance {f.ref} submit" if f.stage is states.Stage.DRAFT else "")
+        )
+
+
+def _echo_changes(ref: str, changed: list[MaterialStatus], lang: states.Lang) -> None:
+    for m in changed:
+        what = "ticked" if m.provided else "unticked"
+        click.echo(f"{ref}: {what} {m.key} {bilingual(m.zh, m.en, lang, short=True)}")
+
+
+def _checklist_table(f: Filing, items: list[MaterialStatus], lang: states.Lang, version: str) -> None:
+    click.echo(_heading(f, lang))
+    if not items:
+        click.echo("no checklist applies to this filing")
+        return
+    mandatory = [m for m in items if m.mandatory]
+    provided = sum(m.provided for m in mandatory)
+    click.echo(f"{provided} of {len(mandatory)} mandatory items provided (rules {version})")
+    table(
+        ["", "item", "material", "status"],
+        [
+            [
+                "[x]" if m.provided else ("[!]" if m.reopened else "[ ]"),
+                m.key,
+                bilingual(m.zh, m.en, lang, short=True),
+                material_state(m),
+            ]
+            for m in items
+        ],
+    )
+
+
+_CLEARABLE = {"launch": "launch_date", "change": "change_date", "termination": "termination_date"}
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--launch", help="Service launch date YYYY-MM-DD (上线日期): starts D1, file within 10 working days."
+)
+@click.option("--change", help="Date the filed information changed (变更日期): starts D2.")
+@click.option("--termination", help="Date the service ended (终止服务日期): starts D3.")
+@click.option(
+    "--clear",
+    multiple=True,
+    type=click.Choice(sorted(_CLEARABLE)),
+    help="Forget a recorded date; repeatable.",
+)
+@click.option(
+    "--public-opinion/--no-public-opinion",
+    default=None,
+    help="Whether the service has 舆论属性或者社会动员能力 (D1–D3 bind only such services).",
+)
+@json_option
+@pass_cli
+def dates(
+    obj: CliContext,
+    ref: str,
+    launch: str | None,
+    change: str | None,
+    termination: str | None,
+    clear: tuple[str, ...],
+    public_opinion: bool | None,
+    as_json: bool,
+) -> None:
+    """Record or show the trigger dates of filing REF, and the statutory deadlines they start."""
+    fields: dict[str, Any] = {_CLEARABLE[name]: None for name in clear}
+    for name, value in (("launch", launch), ("change", change), ("termination", termination)):
+        if value is not None:
+            if name in clear:
+                raise UsageError(f"--{name} and --clear {name} contradict each other")
+            fields[_CLEARABLE[name]] = parse_day(value)
+    if public_opinion is not None:
+        fields["public_opinion"] = public_opinion
+    service = obj.service()
+    f = service.update_filing(ref, **fields) if fields else service.filing(ref)
+    running = service.rules.deadlines(ref)
+    lang = obj.settings.language
+    if as_json:
+        dump_json(
+            {
+                "ref": f.ref,
+                "launch_date": f.launch_date,
+                "change_date": f.change_date,
+                "termination_date": f.termination_date,
+                "public_opinion": f.public_opinion,
+                "deadlines": [deadline_json(d) for d in running],
+            }
+        )
+        return
+    click.echo(_heading(f, lang))
+    rows = [
+        [bilingual(*TRIGGERS[name], lang), getattr(f, name).isoformat() if getattr(f, name) else "—"]
+        for name in _CLEARABLE.values()
+    ]
+    rows.append(
+        [
+            bilingual("舆论属性", "public opinion", lang),
+            "yes" if f.public_opinion else "no: D1–D3 do not apply",
+        ]
+    )
+    table(["date", "value"], rows)
+    if not running:
+        click.echo("no deadline is running")
+    for d in running:
+        click.echo("  " + deadline_line(d, lang))
+    _warn([w for d in running for w in d.warnings])
+
+
+@click.command()
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Only deadlines with at most N working days left (overdue ones always show).",
+)
+@click.option("--no-regulator", is_flag=True, help="Leave out periods that bind the regulator (D4, Art. 25).")
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Queue an SMS to `overdue` subscribers for each overdue deadline of yours (once per deadline), and send it.",
+)
+@json_option
+@pass_cli
+def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, as_json: bool) -> None:
+    """Running statutory deadlines across filings, fewest working days left first (overdue first)."""
+    rules = obj.service().rules
+    if notify:
+        queued = rules.notify_overdue()
+        if queued:
+            report = obj.service().notify.dispatch_pending()
+            click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
+    pairs = rules.due(within, regulator=not no_regulator)
+    warnings = [w for _, d in pairs for w in d.warnings]
+    if as_json:
+        dump_json(
+            {
+                "today": rules.today(),
+                "within": within,
+                "deadlines": [deadline_json(d, f) for f, d in pairs],
+                "warnings": list(dict.fromkeys(warnings)),
+            }
+        )
+        return
+    lang = obj.settings.language
+    if not pairs:
+        click.echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
+        click.echo(
+            "record trigger dates with `beian dates REF --launch YYYY-MM-DD`; submitted filings count from submission"
+        )
+        return
+    table(
+        ["working days left", "due", "deadline", "ref", "organisation", "title", "from"],
+        [
+            [
+                days_text(d),
+                d.due_date.isoformat(),
+                f"{d.id} {bilingual(d.zh, d.en, lang)}",
+                f.ref,
+                f.organisation,
+                f.title,
+                f"{bilingual(*TRIGGERS[d.trigger], lang)} {d.trigger_date.isoformat()}",
+            ]
+            for f, d in pairs
+        ],
+    )
+    overdue = sum(d.overdue for _, d in pairs)
+    click.echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
+    _warn(warnings)
+
+
+@click.command("forecast")
+@click.argument("ref")
+@json_option
+@pass_cli
+def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
+    """Expected approval date of filing REF as a range (median and 80th percentile), with its basis."""
+    service = obj.service()
+    view = service.rules.forecast(ref)
+    if as_json:
+        dump_json(forecast_json(view))
+        return
+    f = service.filing(ref)
+    lang = obj.settings.language
+    click.echo(_heading(f, lang))
+    if view.median_date is None or view.p80_date is None or view.target is None:
+        click.echo(view.warnings[0] if view.warnings else "no forecast: nothing is ahead of this stage")
+        _warn(view.warnings[1:])
+        return
+    target = stage_text(view.target, f.kind, lang)
+    click.echo(
+        f"expected {target}: {view.median_date.isoformat()} (median) to {view.p80_date.isoformat()} (80% likely by then)"
+    )
+    click.echo(
+        f"  {view.median_days:.0f} working days from today (median), {view.p80_days:.0f} (80th percentile)"
+    )
+    click.echo(f"basis: {view.basis} (rules {view.rules_version})")
+    table(
+        ["stage", "median", "80th pct", "basis"],
+        [
+            [
+                stage_text(s.stage, f.kind, lang),
+                f"{s.median_days:.1f}".removesuffix(".0"),
+                f"{s.p80_days:.1f}".removesuffix(".0"),
+                f"{s.basis} ({s.samples} recorded)"
+                + (f", {s.probability:.0%} likely" if s.probability < 1 else "")
+                + (f", {s.elapsed_days} spent" if s.elapsed_days else ""),
+            ]
+            for s in view.stages
+        ],
+    )
+    if view.per_return is not None:
+        r = view.per_return
+        returned = states.label(states.Event.RETURN_FOR_REVISION, lang, f.kind)
+        click.echo(f"each {returned} adds about {r.median_days:.0f} working days (80th pct {r.p80_days:.0f})")
+    _warn(view.warnings)
+
+
+COMMANDS = [materials, dates, due, forecast_]

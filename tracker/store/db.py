@@ -1,0 +1,249 @@
+"""Engines and units of work, on SQLite and PostgreSQL through the same code.
+
+SQLite gets WAL, foreign keys and a busy timeout on every connection. Database errors are translated
+into one-line `StorageError`/`Conflict` messages here, so no caller ever shows a driver traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+__all__ = [
+    "SCHEMA_HEAD",
+    "Session",
+    "Store",
+    "Unit",
+    "Work",
+    "describe",
+    "make_engine",
+    "normalise_url",
+    "sqlite_path",
+    "translate",
+]
+
+from tracker.errors import Conflict, StorageError, TrackerError
+
+
+class Unit(Protocol):
+    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
+
+    def connection(self) -> Connection: ...
+
+
+SCHEMA_HEAD = "0003"
+"""The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
+
+
+def normalise_url(raw: str) -> URL:
+    """Parse a database URL; `postgresql://` and `postgres://` use psycopg 3."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise StorageError(
+            f"not a database URL: {raw!r}", hint="e.g. sqlite:///beian.db or postgresql://user@host/db"
+        ) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def describe(url: URL) -> str:
+    """The URL as safe to show: never the password."""
+    return url.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind an SQLite URL, or None for memory or other backends."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL keeps every committed transition across a power cut, which a compliance record needs.
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = False) -> Engine:
+    """Create an engine; for SQLite, refuse a missing folder (or a missing file unless `create_file`)."""
+    url = normalise_url(raw_url)
+    backend = url.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            if not path.parent.is_dir():
+                raise StorageError(
+                    f"folder {path.parent} does not exist", hint="create it, or choose another --db"
+                )
+            if not create_file and not path.exists():
+                raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
+            if path.is_dir():
+                raise StorageError(f"{path} is a folder, not a database file")
+            # Connections stay open in a pool: closing the last one checkpoints the WAL, which costs as much
+            # as the commit itself, on every unit of work.
+        else:
+            kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": max(1, int(lock_timeout))}
+    engine = create_engine(url, **kwargs)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
+    """Turn a driver or SQLAlchemy error into a one-line product error."""
+    if isinstance(exc, TrackerError):
+        return exc
+    where = describe(url) if url is not None else "the database"
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.Error):
+        name = getattr(orig, "sqlite_errorname", "")
+        message = str(orig)
+        if name == "SQLITE_BUSY_SNAPSHOT":
+            return Conflict("the filing was changed by someone else meanwhile", hint="look again and retry")
+        if "locked" in message or name.startswith("SQLITE_BUSY"):
+            return StorageError(
+                f"database {where} is locked by another process", hint="try again in a moment"
+            )
+        if "not a database" in message or name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            return StorageError(f"{where} is not a beian database (file is not a database or is corrupt)")
+        if "unable to open" in message:
+            return StorageError(f"cannot open {where}", hint="check the path and its permissions")
+        if "no such table" in message:
+            return StorageError(f"{where} has no beian schema", hint="run `beian init`")
+        if "readonly" in message:
+            return StorageError(f"{where} is read-only")
+        return StorageError(f"database error on {where}: {message}")
+    if isinstance(exc, OperationalError | DBAPIError) and orig is not None:
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        if "does not exist" in first and "relation" in first:
+            return StorageError(f"{where} has no beian schema", hint="run `beian init`")
+        if isinstance(exc, OperationalError):
+            return StorageError(f"cannot use {where}: {first}")
+        return StorageError(f"database error on {where}: {first}")
+    if isinstance(exc, SQLAlchemyError):
+        return StorageError(f"database error on {where}: {type(exc).__name__}")
+    return StorageError(f"database error on {where}: {exc}")
+
+
+def database_error(exc: BaseException) -> TrackerError | None:
+    """The one-line product error for a database error that escaped a unit of work; None for any other error."""
+    return translate(exc) if isinstance(exc, SQLAlchemyError) else None
+
+
+class Work:
+    """One transaction on one connection, for the write path; an ORM session joins it only when asked for.
+
+    Core statements run on `connection()` directly, which saves the ORM's bookkeeping on every update; code
+    that works on rows (rules, outbox) gets `session`, bound to the same connection and transaction.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._session: Session | None = None
+
+    def connection(self) -> Connection:
+        """The connection, inside the transaction."""
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the same transaction (flushed before the commit)."""
+        if self._session is None:
+            self._session = Session(bind=self._connection, expire_on_commit=False, autoflush=False)
+        return self._session
+
+    def finish(self) -> None:
+        """Write what the session holds; the caller commits the connection."""
+        if self._session is not None:
+            self._session.flush()
+            self._session.close()
+
+
+@dataclass
+class Store:
+    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer."""
+
+    engine: Engine
+
+    @property
+    def url(self) -> URL:
+        """The database URL (render with `describe`)."""
+        return self.engine.url
+
+    @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.url.get_backend_name()
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        try:
+            with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
+                yield session
+        except IntegrityError:
+            raise  # the service turns constraint violations into refusals with context
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    @contextmanager
+    def work(self) -> Iterator[Work]:
+        """A connection-level transaction (see `Work`): committed on success, rolled back on any error."""
+        try:
+            with self.engine.begin() as connection:
+                work = Work(connection)
+                yield work
+                work.finish()
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision stamped in the database, or None when it has no schema."""
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, DBAPIError) as exc:
+            message = str(getattr(exc, "orig", exc))
+            if "no such table" in message or ("alembic_version" in message and "does not exist" in message):
+                return None
+            raise translate(exc, self.engine.url) from None
+
+    def check_schema(self) -> None:
+        """Refuse to work on a database without our schema, or at another revision."""
+        revision = self.schema_revision()
+        if revision is None:
+            raise StorageError(f"{describe(self.url)} has no beian schema", hint="run `beian init`")
+        if revision != SCHEMA_HEAD:
+            raise StorageError(
+                f"{describe(self.url)} is at schema revision {revision}, this beian needs {SCHEMA_HEAD}",
+                hint="run `beian init` to upgrade it in place",
+            )
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
