@@ -180,7 +180,8 @@ def claim(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
 
 
 def lookup_due(now: datetime) -> Any:
-    """The condition of an `unknown` row that may be looked for at Twilio now."""
+    """The condition of an `unknown` row that may be looked for at Twilio at `now` (aware UTC): its
+    `next_attempt_at` (the earliest look-up) has passed, or it has none."""
     return and_(
         T.c.status == S.UNKNOWN.value,
         or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= to_db(now)),
@@ -188,7 +189,8 @@ def lookup_due(now: datetime) -> Any:
 
 
 def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
-    """unknown → checking for up to `size` rows whose look-up is due; returns them."""
+    """unknown → checking for up to `size` rows whose look-up is due at `now`, oldest first, in one statement;
+    returns them as jobs claimed by `me`. Database errors propagate to the caller's unit."""
     ids = select(T.c.id).where(lookup_due(now)).order_by(T.c.id).limit(size).scalar_subquery()
     values = {"status": S.CHECKING.value, "claimed_by": me, "claimed_at": to_db(now)}
     if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.UNKNOWN.value), values, now):
@@ -204,7 +206,8 @@ def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
 def record_checked(
     conn: Conn, job: Job, me: str, now: datetime, *, status: S, message: str | None, retry_at: datetime | None
 ) -> int:
-    """checking → `status` (pending to send again, failed, or unknown to look again at `retry_at`)."""
+    """checking → `status` for a row `me` is looking up: pending (send again), failed, or unknown (look again
+    at `retry_at`, aware UTC); `message`, when given, replaces the row's error message. Returns rows changed."""
     values: dict[str, Any] = {
         "status": status.value,
         "claimed_by": None,
@@ -218,13 +221,15 @@ def record_checked(
 
 
 def release_checks(conn: Conn, me: str, now: datetime) -> int:
-    """Rows this dispatcher was about to look up but did not: back to unknown, as they were."""
+    """Rows `me` was about to look up but did not: back to unknown, their next look-up time untouched.
+    Returns how many."""
     where = and_(T.c.claimed_by == me, T.c.status == S.CHECKING.value)
     return update_rows(conn, where, {"status": S.UNKNOWN.value, "claimed_by": None, "claimed_at": None}, now)
 
 
 def defer_all(conn: Conn, until: datetime, now: datetime) -> int:
-    """Pause: no pending row is due, and no unknown row looked up, before `until`."""
+    """Pause all sending: no pending row is due, and no unknown row looked up, before `until` (aware UTC);
+    later times are kept. Returns how many rows were pushed back."""
     at = to_db(until)
     where = and_(
         T.c.status.in_([S.PENDING.value, S.UNKNOWN.value]),

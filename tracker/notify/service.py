@@ -322,9 +322,11 @@ class NotifyService(StoreService):
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
-        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones.
+        """Poll Twilio for the delivery status of recent messages and settle `unknown` ones by looking them up
+        (found: `sent` with their SID; absent: queued again, or `failed` when out of attempts).
 
-        Raises `NotifyError` (Twilio refused the credentials), `StorageError`.
+        Raises `NotifyError` (exit 6: Twilio refused the credentials, rate-limits, cannot be reached or does not
+        answer; nothing is changed then), `StorageError`.
         """
         from tracker.notify.status import refresh_status
 
