@@ -233,6 +233,8 @@ class Deadline:
     """The period binds the regulator: an overrun is the regulator's, not the filer's."""
     basis: str
     warnings: tuple[str, ...] = ()
+    provisional: bool = False
+    """The count runs through a year whose 调休 schedule is not yet published: the due date may still move."""
 
     @property
     def label(self) -> str:

@@ -1,8 +1,17 @@
-"""Working days in mainland China: the `chinesecalendar` package plus override files in `data/calendars/`.
+"""Working days in mainland China: the `chinesecalendar` package, override files in `data/calendars/`, and the
+statutory holidays the law fixes for years whose schedule is not yet published.
 
-A year is known from an override file marked `complete = true`, else from the package (patched by any
-partial override). A year nobody knows is counted Monday–Friday and every result touching it carries a
-warning: a deadline must never be computed silently on a guessed calendar.
+A year is *published* when an override file marks it `complete = true`, or when the package covers it (patched
+by any partial override). For any other year the calendar is *provisional*: the statutory holidays of
+《全国年节及纪念日放假办法》 in force that year are days off (they are, whatever the yearly State Council notice
+arranges), weekends are days off, every other day is a working day, and every result touching the year is
+flagged `provisional` with the warning "调休 not yet published". The notice only adds bridges and 调休 make-up
+days around the statutory days (DOMAIN §6), so publishing it (a newer `chinesecalendar`, or the year filled in
+`data/calendars/cn.toml` with `complete = true`) turns the year published and changes nothing else. A year with
+neither data nor a statutory version in force is counted Monday–Friday, also with a warning.
+
+The lunar dates (除夕, 端午, 中秋) and the 清明 solar term are computed with `tyme4py` (6tail's Chinese calendar
+library; solar terms from 寿星天文历), imported only when a provisional year is actually consulted.
 
 Override file format (`data/calendars/*.toml`):
 
@@ -13,39 +22,134 @@ Override file format (`data/calendars/*.toml`):
     cite = "..."
     holidays = [2027-01-01, [2027-02-06, 2027-02-13]]   # days off; a pair is an inclusive range
     workdays = [2027-02-14]                             # 调休 make-up workdays
+
+    [[statutory]]             # one version of the statutory holidays; versions may not overlap
+    effective_from = 2025-01-01        # inclusive; effective_until (inclusive) closes a superseded version
+    source = "official"
+    cite = "..."
+    holidays = [
+        { zh = "元旦", en = "New Year's Day", solar = "01-01" },                 # days = 1 by default
+        { zh = "春节", en = "Spring Festival", lunar = "01-01", offset = -1, days = 4 },  # 除夕 to 正月初三
+        { zh = "清明节", en = "Qingming Festival", solar_term = "清明" },
+    ]
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from tracker.rules._toml import Doc, RulesError, Where, read_toml, show
-from tracker.rules.model import Source
+from tracker.rules.model import ALWAYS, Effective, Source
 
-__all__ = ["Counted", "DueDate", "WorkCalendar", "YearOverride", "load_calendar"]
+__all__ = [
+    "Counted",
+    "DueDate",
+    "StatutoryDay",
+    "StatutoryHoliday",
+    "StatutoryVersion",
+    "WorkCalendar",
+    "YearOverride",
+    "load_calendar",
+]
 
-Coverage = Literal["override", "package", "partial", "none"]
+Coverage = Literal["override", "package", "partial", "statutory", "none"]
+"""Where a year's schedule comes from; "statutory" means the law's holidays only (provisional)."""
+Anchor = Literal["solar", "lunar", "solar_term"]
 _DAY = timedelta(days=1)
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
 class DueDate:
-    """A date computed by counting working days, with any doubt about the calendar used."""
+    """A date computed by counting working days, with any doubt about the calendar used.
+
+    `provisional` is True when the count runs through a year whose 调休 schedule is not yet published: the
+    date may still move when it is (`warnings` then says so in words).
+    """
 
     date: date
     warnings: tuple[str, ...] = ()
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Counted:
-    """A number of working days, with any doubt about the calendar used."""
+    """A number of working days, with any doubt about the calendar used (`provisional` as for DueDate)."""
 
     days: int
     warnings: tuple[str, ...] = ()
+    provisional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryDay:
+    """One statutory day off (法定节假日) as the law fixes it, e.g. 2027-02-05 春节 (除夕)."""
+
+    day: date
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryHoliday:
+    """One holiday the law fixes: `days` consecutive days from an anchor date moved by `offset` days.
+
+    The anchor is a Gregorian month-day (`solar`), a lunar month-day (`lunar`, regular months 1–12, days
+    1–29), or the day of a solar term (`solar_term`, e.g. 清明) in Beijing time. 除夕 is lunar 01-01 with
+    offset -1: the last day of the lunar year, whether 腊月 has 29 or 30 days.
+    """
+
+    zh: str
+    en: str
+    anchor: Anchor
+    month: int = 0
+    day: int = 0
+    term: str = ""
+    offset: int = 0
+    days: int = 1
+
+    def starts(self, year: int) -> list[date]:
+        """First days of this holiday for the anchors of years year-1 .. year+1 (Gregorian dates)."""
+        out: list[date] = []
+        for y in (year - 1, year, year + 1):
+            if self.anchor == "solar":
+                anchor = date(y, self.month, self.day)
+            elif self.anchor == "lunar":
+                from tyme4py.lunar import LunarDay  # deferred: only a provisional year needs it
+
+                anchor = _gregorian(LunarDay.from_ymd(y, self.month, self.day).get_solar_day())
+            else:
+                from tyme4py.solar import SolarTerm
+
+                anchor = _gregorian(SolarTerm.from_name(y, self.term).get_solar_day())
+            out.append(anchor + timedelta(days=self.offset))
+        return out
+
+    def dates(self, year: int) -> list[date]:
+        """The days of this holiday that fall in Gregorian `year`."""
+        found: set[date] = set()
+        for first in self.starts(year):
+            found.update(d for i in range(self.days) if (d := first + timedelta(days=i)).year == year)
+        return sorted(found)
+
+
+def _gregorian(day: Any) -> date:
+    """A tyme4py SolarDay as a date."""
+    return date(day.get_year(), day.get_month(), day.get_day())
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryVersion:
+    """The statutory holidays of one version of 《全国年节及纪念日放假办法》, in force over `effective`."""
+
+    holidays: tuple[StatutoryHoliday, ...]
+    effective: Effective
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +169,7 @@ class _Year:
     off: frozenset[date]  # holidays falling on a weekday
     coverage: Coverage
     warning: str | None
+    provisional: bool = False
 
 
 def _days(year: int) -> Iterator[date]:
@@ -92,11 +197,21 @@ def _package_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
 
 
 class WorkCalendar:
-    """Answers "is this a working day?" and counts working days; never raises for a year without data."""
+    """Answers "is this a working day?" and counts working days; never raises for a year without data.
 
-    def __init__(self, overrides: Iterable[YearOverride] = (), *, use_package: bool = True) -> None:
+    `statutory` holds the versions of the statutory holidays (law), used for years nobody has published.
+    """
+
+    def __init__(
+        self,
+        overrides: Iterable[YearOverride] = (),
+        *,
+        use_package: bool = True,
+        statutory: Iterable[StatutoryVersion] = (),
+    ) -> None:
         self._overrides = {o.year: o for o in overrides}
         self._use_package = use_package
+        self._statutory = tuple(statutory)
         self._years: dict[int, _Year] = {}
 
     def _year(self, year: int) -> _Year:
@@ -111,34 +226,66 @@ class WorkCalendar:
             return _Year(override.workdays, override.holidays, "override", None)
         package = _package_year(year) if self._use_package else None
         on, off = package if package is not None else (frozenset(), frozenset())
+        statutory = (
+            frozenset() if package is not None else frozenset(d.day for d in self.statutory_days(year))
+        )
+        off = off | statutory
         if override is not None:  # a partial override patches whatever else is known
             on = (on - override.holidays) | override.workdays
             off = (off - override.workdays) | override.holidays
         if package is not None:
             return _Year(on, off, "partial" if override is not None else "package", None)
+        if statutory:
+            warning = f"provisional: {year} 调休 not yet published; counted with the statutory holidays only"
+            return _Year(on, off, "statutory", warning, provisional=True)
         if override is not None and (override.holidays or override.workdays):
             listed = len(override.holidays | override.workdays)
             warning = (
                 f"incomplete holiday data for {year}: counted Monday–Friday apart from {listed} listed days"
             )
-            return _Year(on, off, "partial", warning)
-        return _Year(on, off, "none", f"no holiday data for {year}: counted Monday–Friday")
+            return _Year(on, off, "partial", warning, provisional=True)
+        return _Year(on, off, "none", f"no holiday data for {year}: counted Monday–Friday", provisional=True)
+
+    def statutory_days(self, year: int) -> tuple[StatutoryDay, ...]:
+        """The statutory days off of Gregorian `year` as the law in force on each day fixes them, by date.
+
+        Computed from the `[[statutory]]` versions of `data/calendars/` whatever the year's coverage (for a
+        published year this is what the schedule must contain). Empty when no version is in force that year.
+        Source: 《全国年节及纪念日放假办法》 art. 2, as cited by each version (DOMAIN §6).
+        """
+        out: dict[date, StatutoryDay] = {}
+        for version in self._statutory:
+            for holiday in version.holidays:
+                for day in holiday.dates(year):
+                    if version.effective.covers(day):
+                        out.setdefault(day, StatutoryDay(day, holiday.zh, holiday.en))
+        return tuple(out[d] for d in sorted(out))
 
     def coverage(self, year: int) -> Coverage:
-        """Where the year's schedule comes from: an override file, the package, both (partial), or nowhere."""
+        """Where the year's schedule comes from: an override file, the package, both (partial), the law's
+        statutory holidays only (provisional), or nowhere (Monday–Friday)."""
         return self._year(year).coverage
 
     def warning_for(self, day: date) -> str | None:
         """The warning to show next to `day` when its year's holidays are not fully known."""
         return self._year(day.year).warning
 
+    def is_provisional(self, day: date) -> bool:
+        """Whether `day`'s year has no published schedule: whether it is a working day may still change."""
+        return self._year(day.year).provisional
+
     def warnings_between(self, first: date, last: date) -> tuple[str, ...]:
         """Warnings for every year from `first` to `last` inclusive (in either order)."""
         low, high = sorted((first.year, last.year))
         return tuple(w for y in range(low, high + 1) if (w := self._year(y).warning) is not None)
 
+    def provisional_between(self, first: date, last: date) -> bool:
+        """Whether any year from `first` to `last` inclusive (in either order) is provisional."""
+        low, high = sorted((first.year, last.year))
+        return any(self._year(y).provisional for y in range(low, high + 1))
+
     def is_workday(self, day: date) -> bool:
-        """Whether `day` is a working day (调休 make-up weekend days are)."""
+        """Whether `day` is a working day (调休 make-up weekend days are; statutory holidays never are)."""
         year = self._year(day.year)
         if day in year.on:
             return True
@@ -147,18 +294,27 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def add_workdays(self, start: date, n: int) -> DueDate:
-        """The day on which the n-th working day after `start` falls (start excluded; n < 0 counts back)."""
+        """The day on which the n-th working day after `start` falls (start excluded; n < 0 counts back).
+
+        Counting follows Civil Code art. 201 (the start day is not counted; DOMAIN §6). The result is
+        provisional when a day counted lies in a year without a published schedule.
+        """
         step = _DAY if n >= 0 else -_DAY
         day, left = start, abs(n)
         while left:
             day += step
             if self.is_workday(day):
                 left -= 1
-        warnings = self.warnings_between(start + step, day) if n else ()
-        return DueDate(day, warnings)
+        if not n:
+            return DueDate(day)
+        first = start + step
+        return DueDate(day, self.warnings_between(first, day), self.provisional_between(first, day))
 
     def workdays_between(self, start: date, end: date) -> Counted:
-        """Working days after `start` up to and including `end`; if end < start, minus those in [end, start)."""
+        """Working days after `start` up to and including `end`; if end < start, minus those in [end, start).
+
+        Provisional when a day counted lies in a year without a published schedule.
+        """
         if end >= start:
             first, last, sign = start + _DAY, end, 1
         else:
@@ -167,8 +323,11 @@ class WorkCalendar:
         while day <= last:
             count += self.is_workday(day)
             day += _DAY
-        warnings = self.warnings_between(first, last) if first <= last else ()
-        return Counted(sign * count, warnings)
+        if first > last:
+            return Counted(0)
+        return Counted(
+            sign * count, self.warnings_between(first, last), self.provisional_between(first, last)
+        )
 
 
 def _dates(doc: Doc, value: Any, where: Where, year: int) -> frozenset[date]:
@@ -193,8 +352,107 @@ def _dates(doc: Doc, value: Any, where: Where, year: int) -> frozenset[date]:
     return frozenset(out)
 
 
+def _month_day(doc: Doc, value: Any, where: Where, lunar: bool) -> tuple[int, int]:
+    match = _MONTH_DAY.match(value) if isinstance(value, str) else None
+    if match is None:
+        doc.fail(where, f'{show(where)} must be a month-day string such as "05-01", not {value!r}')
+    month, day = int(match[1]), int(match[2])
+    if lunar:
+        if not (1 <= month <= 12 and 1 <= day <= 29):
+            doc.fail(
+                where,
+                f"{show(where)}: lunar {value} must be month 01–12, day 01–29 "
+                '(for 除夕, the last day of the year, write lunar = "01-01" with offset = -1)',
+            )
+    else:
+        try:
+            date(2001, month, day)  # a common year: 02-29 is refused, it is not in every year
+        except ValueError:
+            doc.fail(where, f"{show(where)}: {value} is not a day of every year")
+    return month, day
+
+
+def _holiday(doc: Doc, raw: Any, where: Where, terms: Sequence[str]) -> StatutoryHoliday:
+    table = doc.table(
+        raw, where, required=("zh", "en"), optional=("solar", "lunar", "solar_term", "offset", "days")
+    )
+    anchors = [k for k in ("solar", "lunar", "solar_term") if k in table]
+    if len(anchors) != 1:
+        doc.fail(where, f"{show(where)} needs exactly one of solar, lunar or solar_term")
+    anchor = cast(Anchor, anchors[0])
+    month = day = 0
+    term = ""
+    if anchor == "solar_term":
+        term = doc.get(table, where, "solar_term", str)
+        if term not in terms:
+            doc.fail((*where, "solar_term"), f"{show(where)}: unknown solar term {term!r} (e.g. 清明, 冬至)")
+    else:
+        month, day = _month_day(doc, table[anchor], (*where, anchor), anchor == "lunar")
+    offset = doc.opt(table, where, "offset", int, 0)
+    days = doc.opt(table, where, "days", int, 1)
+    if not 1 <= days <= 31:
+        doc.fail((*where, "days"), f"{show(where)}: days must be between 1 and 31, not {days}")
+    if abs(offset) > 31:
+        doc.fail((*where, "offset"), f"{show(where)}: offset must be within a month, not {offset}")
+    return StatutoryHoliday(
+        zh=doc.get(table, where, "zh", str),
+        en=doc.get(table, where, "en", str),
+        anchor=anchor,
+        month=month,
+        day=day,
+        term=term,
+        offset=offset,
+        days=days,
+    )
+
+
+def _read_statutory(doc: Doc) -> list[StatutoryVersion]:
+    raw = doc.data.get("statutory", [])
+    if not isinstance(raw, list):
+        doc.fail(("statutory",), "statutory must be an array of tables ([[statutory]])")
+    from tyme4py.solar import SolarTerm  # deferred: the names of the 24 solar terms
+
+    terms: list[str] = list(SolarTerm.NAMES)
+    out: list[StatutoryVersion] = []
+    for i, entry in enumerate(raw):
+        at: Where = ("statutory", i)
+        table = doc.table(
+            entry,
+            at,
+            required=("source", "cite", "holidays"),
+            optional=("effective_from", "effective_until", "note"),
+        )
+        start = (
+            doc.day(table["effective_from"], (*at, "effective_from")) if "effective_from" in table else None
+        )
+        until = (
+            doc.day(table["effective_until"], (*at, "effective_until"))
+            if "effective_until" in table
+            else None
+        )
+        if start is not None and until is not None and until < start:
+            doc.fail(
+                (*at, "effective_until"),
+                f"{show(at)}: effective_until {until} is before effective_from {start}",
+            )
+        holidays = table["holidays"]
+        if not isinstance(holidays, list) or not holidays:
+            doc.fail((*at, "holidays"), f"{show(at)}.holidays must be a non-empty array of inline tables")
+        doc.opt(table, at, "note", str, "")
+        source = Source(*doc.source(table, at))
+        effective = Effective(start, until, source) if start or until else ALWAYS
+        out.append(
+            StatutoryVersion(
+                tuple(_holiday(doc, h, (*at, "holidays", j), terms) for j, h in enumerate(holidays)),
+                effective,
+                source,
+            )
+        )
+    return out
+
+
 def _read_overrides(doc: Doc) -> list[YearOverride]:
-    doc.table(doc.data, (), required=("version",), optional=("years",))
+    doc.table(doc.data, (), required=("version",), optional=("years", "statutory"))
     doc.get(doc.data, (), "version", str)
     years = doc.data.get("years", {})
     if not isinstance(years, dict):
@@ -222,7 +480,12 @@ def _read_overrides(doc: Doc) -> list[YearOverride]:
 
 
 def load_calendar(calendars_dir: Path | None = None, *, use_package: bool = True) -> WorkCalendar:
-    """The calendar from the package plus every `*.toml` override in `calendars_dir` (default `data/calendars/`)."""
+    """The calendar from the package plus every `*.toml` in `calendars_dir` (default `data/calendars/`).
+
+    The files give year overrides (`[years.YYYY]`) and the statutory holidays (`[[statutory]]`). Raises
+    RulesError (a ConfigError) naming the file and line of the first problem, e.g. a year defined in two
+    files or two statutory versions in force on the same day.
+    """
     if calendars_dir is None:
         from tracker.locations import data_dir  # resolved at call time: nothing is read on import
 
@@ -232,6 +495,7 @@ def load_calendar(calendars_dir: Path | None = None, *, use_package: bool = True
     elif not calendars_dir.is_dir():
         raise RulesError(calendars_dir, None, "calendar folder not found")
     overrides: dict[int, tuple[YearOverride, Path]] = {}
+    statutory: list[tuple[StatutoryVersion, Path]] = []
     for path in sorted(calendars_dir.glob("*.toml")):
         doc = read_toml(path)
         for override in _read_overrides(doc):
@@ -241,4 +505,15 @@ def load_calendar(calendars_dir: Path | None = None, *, use_package: bool = True
                     ("years", str(override.year)), f"year {override.year} is already defined in {previous}"
                 )
             overrides[override.year] = (override, path)
-    return WorkCalendar((o for o, _ in overrides.values()), use_package=use_package)
+        for i, version in enumerate(_read_statutory(doc)):
+            for other, where in statutory:
+                if version.effective.overlaps(other.effective):
+                    doc.fail(
+                        ("statutory", i),
+                        f"statutory holidays {version.effective} overlap the version {other.effective} "
+                        f"of {where.name}; give effective_from / effective_until periods that do not overlap",
+                    )
+            statutory.append((version, path))
+    return WorkCalendar(
+        (o for o, _ in overrides.values()), use_package=use_package, statutory=(v for v, _ in statutory)
+    )
