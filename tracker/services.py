@@ -379,7 +379,9 @@ class FilingService:
                 f"effective time {effective.isoformat()} is before the previous event of {filing['ref']} "
                 f"({previous.isoformat()})"
             )
-        context = replace(self._context(session, filing, ev), filing_number=number, reason=reason)
+        context = replace(
+            self._context(session, filing, ev, on=effective), filing_number=number, reason=reason
+        )
         if ev is Event.APPROVE and number:
             holder = repo.number_in_use(session, number, filing["id"])
             if holder:  # name the other filing rather than only saying the number is taken
@@ -446,8 +448,13 @@ class FilingService:
         event: Event | None,
         *,
         explain_all: bool = False,
+        on: datetime | None = None,
     ) -> GuardContext:
-        """Facts the guards need, computed only for the events that need them."""
+        """Facts the guards need, computed only for the events that need them.
+
+        `on` is when the event takes effect (default now): a (re)submission is checked against the rules in
+        force on that Beijing day (`RuleSet.at`), e.g. labelling material only from 2025-09-01.
+        """
         needs_entity = explain_all or event is Event.SUBMIT
         needs_materials = explain_all or event in (Event.SUBMIT, Event.RESUBMIT)
         context = GuardContext(
@@ -470,7 +477,7 @@ class FilingService:
                 context,
                 settings=self.settings,
                 materials=True,
-                on=beijing_date(self.clock()),
+                on=beijing_date(on or self.clock()),
             )
         return context
 

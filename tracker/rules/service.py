@@ -41,6 +41,7 @@ from tracker.rules._queries import beijing_date
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, versions_on
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.store import repo
 from tracker.store.engine import Store
@@ -336,7 +337,7 @@ class RulesService:
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
         result = forecast(
-            self.rules,
+            self.rules.at(self.today()),  # the settings in force today (offline-check rate, resubmit policy)
             self.calendar,
             kind=kind,
             current_stage=stage,
@@ -361,3 +362,34 @@ class RulesService:
             per_return=result.per_return,
             warnings=result.warnings,
         )
+
+    # -- rules in force by date -------------------------------------------------------------------
+
+    def in_force(self, on: date | None = None) -> RulesInForce:
+        """The rules in force on `on` (a Beijing date; default today): settings, materials items, deadlines.
+
+        Each carries its period of effect (`effective_from` / `effective_until` of `data/rules/*.toml`) and its
+        source, and the answer says whether that year's holiday schedule is published or provisional
+        (statutory holidays only, 调休 not yet published; DOMAIN §6). Raises ConfigError (RulesError) for a
+        broken rules or calendar file.
+        """
+        day = on or self.today()
+        year = day.year
+        return RulesInForce(
+            day=day,
+            version=self.rules.version,
+            rules=versions_on(self.rules, day),
+            calendar_coverage=self.calendar.coverage(year),
+            calendar_warning=self.calendar.warning_for(day),
+        )
+
+    def rule_changes(self, since: date, until: date | None = None) -> tuple[RuleChange, ...]:
+        """What started, stopped or changed in the rules after `since` up to `until` (Beijing dates; default
+        today), in date order: e.g. since 2025-08-31 the content-labelling material is added on 2025-09-01.
+
+        Raises UsageError (exit 2) when `until` is before `since`.
+        """
+        last = until or self.today()
+        if last < since:
+            raise UsageError(f"--since {since} is after {last}", hint="give a --since date on or before --at")
+        return changes_between(self.rules, since, last)
