@@ -69,16 +69,18 @@ def days_text(d: DeadlineView) -> str:
 
 
 def deadline_line(d: DeadlineView, lang: Lang) -> str:
-    """One deadline as a sentence: what, from when, due when, how many working days left."""
+    """One deadline as a sentence: what, from when, due when (marked provisional when the count runs through a
+    year whose 调休 schedule is not yet published), how many working days left."""
     trigger = bilingual(*TRIGGERS[d.trigger], lang)
     if d.overdue:
         left = f"overdue by {abs(d.working_days_left)} working days"
     else:
         left = f"{d.working_days_left} working days left" + (" (due soon)" if d.due_soon else "")
     who = "; binds the regulator" if d.regulator_sla else ""
+    provisional = " (provisional: 调休 not yet published)" if d.provisional else ""
     return (
         f"{d.id} {bilingual(d.zh, d.en, lang)}: {d.working_days} working days from {trigger} "
-        f"{d.trigger_date.isoformat()}, due {d.due_date.isoformat()}, {left}{who}"
+        f"{d.trigger_date.isoformat()}, due {d.due_date.isoformat()}{provisional}, {left}{who}"
     )
 
 
@@ -107,6 +109,7 @@ def deadline_json(d: DeadlineView, f: Filing | None = None) -> dict[str, Any]:
         "regulator_sla": d.regulator_sla,
         "basis": d.basis,
         "warnings": list(d.warnings),
+        "provisional": d.provisional,
     }
 
 
