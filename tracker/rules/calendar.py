@@ -254,7 +254,10 @@ class WorkCalendar:
         Source: 《全国年节及纪念日放假办法》 art. 2, as cited by each version (DOMAIN §6).
         """
         out: dict[date, StatutoryDay] = {}
+        whole_year = Effective(date(year, 1, 1), date(year, 12, 31))
         for version in self._statutory:
+            if not version.effective.overlaps(whole_year):
+                continue  # not in force that year: no lunar arithmetic needed
             for holiday in version.holidays:
                 for day in holiday.dates(year):
                     if version.effective.covers(day):
