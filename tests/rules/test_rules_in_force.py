@@ -391,7 +391,8 @@ def test_the_service_lists_the_rules_in_force_and_the_changes(service: FilingSer
     earlier = service.rules.in_force(date(2025, 8, 31))
     assert LABELLING not in {v.key for v in earlier.rules}
     ahead = service.rules.in_force(date(2027, 3, 1))
-    assert ahead.calendar_coverage == "statutory"
+    assert ahead.calendar_coverage == "statutory" and ahead.calendar_provisional is True
+    assert today.calendar_provisional is False
     assert ahead.calendar_warning is not None and "调休 not yet published" in ahead.calendar_warning
     changes = service.rules.rule_changes(date(2025, 8, 31))
     assert [(c.day, c.rule.key) for c in changes] == [

@@ -72,6 +72,8 @@ class RulesInForce:
     rules: tuple[RuleVersion, ...]
     calendar_coverage: str
     """Where `day`'s holiday schedule comes from: override, package, partial, statutory (provisional) or none."""
+    calendar_provisional: bool = False
+    """The year's 调休 schedule is not yet published: working days that year may still change."""
     calendar_warning: str | None = None
 
 

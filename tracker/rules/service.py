@@ -380,6 +380,7 @@ class RulesService:
             version=self.rules.version,
             rules=versions_on(self.rules, day),
             calendar_coverage=self.calendar.coverage(year),
+            calendar_provisional=self.calendar.is_provisional(day),
             calendar_warning=self.calendar.warning_for(day),
         )
 
