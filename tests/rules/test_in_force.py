@@ -15,6 +15,7 @@ from states import AlgorithmType, Kind, Role, Stage
 from tests.helpers.clock import FakeClock
 from tracker.domain import FilingDraft
 from tracker.errors import TransitionRefused, UsageError
+from tracker.filings.service import FilingService
 from tracker.rules import (
     RulesError,
     RuleSet,
@@ -25,7 +26,6 @@ from tracker.rules import (
     versions_on,
 )
 from tracker.rules.calendar import WorkCalendar
-from tracker.services import FilingService
 
 LABELLING = "algo.content_labelling"
 QUESTIONS = "genai.test_questions"
@@ -134,7 +134,7 @@ def test_what_changed_between_two_dates(rules: RuleSet) -> None:
     # the bounds: after `since`, up to and including `until`
     assert changes_between(rules, date(2025, 9, 1), date(2025, 10, 31)) == ()
     assert [c.rule.key for c in changes_between(rules, date(2025, 8, 31), date(2025, 9, 1))] == [LABELLING]
-    with pytest.raises(ValueError, match="before"):
+    with pytest.raises(UsageError, match="after"):
         changes_between(rules, date(2025, 9, 2), date(2025, 9, 1))
 
 

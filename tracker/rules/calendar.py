@@ -10,8 +10,8 @@ days around the statutory days (DOMAIN §6), so publishing it (a newer `chinesec
 `data/calendars/cn.toml` with `complete = true`) turns the year published and changes nothing else. A year with
 neither data nor a statutory version in force is counted Monday–Friday, also with a warning.
 
-The lunar dates (除夕, 端午, 中秋) and the 清明 solar term are computed with `tyme4py` (6tail's Chinese calendar
-library; solar terms from 寿星天文历), imported only when a provisional year is actually consulted.
+The statutory days come from `tracker.rules.statutory` (lunar dates and the 清明 solar term by `tyme4py`),
+computed only when a provisional year is actually consulted.
 
 Override file format (`data/calendars/*.toml`):
 
@@ -36,15 +36,22 @@ Override file format (`data/calendars/*.toml`):
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from tracker.rules._toml import Doc, RulesError, Where, read_toml, show
-from tracker.rules.model import ALWAYS, Effective, Source
+from tracker.errors import RulesError
+from tracker.rules._toml import Doc, Where, read_toml, show
+from tracker.rules.model import Source
+from tracker.rules.statutory import (
+    StatutoryDay,
+    StatutoryHoliday,
+    StatutoryVersion,
+    read_statutory,
+    statutory_days,
+)
 
 __all__ = [
     "Counted",
@@ -59,9 +66,7 @@ __all__ = [
 
 Coverage = Literal["override", "package", "partial", "statutory", "none"]
 """Where a year's schedule comes from; "statutory" means the law's holidays only (provisional)."""
-Anchor = Literal["solar", "lunar", "solar_term"]
 _DAY = timedelta(days=1)
-_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,72 +89,6 @@ class Counted:
     days: int
     warnings: tuple[str, ...] = ()
     provisional: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StatutoryDay:
-    """One statutory day off (法定节假日) as the law fixes it, e.g. 2027-02-05 春节 (除夕)."""
-
-    day: date
-    zh: str
-    en: str
-
-
-@dataclass(frozen=True, slots=True)
-class StatutoryHoliday:
-    """One holiday the law fixes: `days` consecutive days from an anchor date moved by `offset` days.
-
-    The anchor is a Gregorian month-day (`solar`), a lunar month-day (`lunar`, regular months 1–12, days
-    1–29), or the day of a solar term (`solar_term`, e.g. 清明) in Beijing time. 除夕 is lunar 01-01 with
-    offset -1: the last day of the lunar year, whether 腊月 has 29 or 30 days.
-    """
-
-    zh: str
-    en: str
-    anchor: Anchor
-    month: int = 0
-    day: int = 0
-    term: str = ""
-    offset: int = 0
-    days: int = 1
-
-    def starts(self, year: int) -> list[date]:
-        """First days of this holiday for the anchors of years year-1 .. year+1 (Gregorian dates)."""
-        out: list[date] = []
-        for y in (year - 1, year, year + 1):
-            if self.anchor == "solar":
-                anchor = date(y, self.month, self.day)
-            elif self.anchor == "lunar":
-                from tyme4py.lunar import LunarDay  # deferred: only a provisional year needs it
-
-                anchor = _gregorian(LunarDay.from_ymd(y, self.month, self.day).get_solar_day())
-            else:
-                from tyme4py.solar import SolarTerm
-
-                anchor = _gregorian(SolarTerm.from_name(y, self.term).get_solar_day())
-            out.append(anchor + timedelta(days=self.offset))
-        return out
-
-    def dates(self, year: int) -> list[date]:
-        """The days of this holiday that fall in Gregorian `year`."""
-        found: set[date] = set()
-        for first in self.starts(year):
-            found.update(d for i in range(self.days) if (d := first + timedelta(days=i)).year == year)
-        return sorted(found)
-
-
-def _gregorian(day: Any) -> date:
-    """A tyme4py SolarDay as a date."""
-    return date(day.get_year(), day.get_month(), day.get_day())
-
-
-@dataclass(frozen=True, slots=True)
-class StatutoryVersion:
-    """The statutory holidays of one version of 《全国年节及纪念日放假办法》, in force over `effective`."""
-
-    holidays: tuple[StatutoryHoliday, ...]
-    effective: Effective
-    source: Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,16 +192,7 @@ class WorkCalendar:
         published year this is what the schedule must contain). Empty when no version is in force that year.
         Source: 《全国年节及纪念日放假办法》 art. 2, as cited by each version (DOMAIN §6).
         """
-        out: dict[date, StatutoryDay] = {}
-        whole_year = Effective(date(year, 1, 1), date(year, 12, 31))
-        for version in self._statutory:
-            if not version.effective.overlaps(whole_year):
-                continue  # not in force that year: no lunar arithmetic needed
-            for holiday in version.holidays:
-                for day in holiday.dates(year):
-                    if version.effective.covers(day):
-                        out.setdefault(day, StatutoryDay(day, holiday.zh, holiday.en))
-        return tuple(out[d] for d in sorted(out))
+        return statutory_days(self._statutory, year)
 
     def coverage(self, year: int) -> Coverage:
         """Where the year's schedule comes from: an override file, the package, both (partial), the law's
@@ -355,105 +285,6 @@ def _dates(doc: Doc, value: Any, where: Where, year: int) -> frozenset[date]:
     return frozenset(out)
 
 
-def _month_day(doc: Doc, value: Any, where: Where, lunar: bool) -> tuple[int, int]:
-    match = _MONTH_DAY.match(value) if isinstance(value, str) else None
-    if match is None:
-        doc.fail(where, f'{show(where)} must be a month-day string such as "05-01", not {value!r}')
-    month, day = int(match[1]), int(match[2])
-    if lunar:
-        if not (1 <= month <= 12 and 1 <= day <= 29):
-            doc.fail(
-                where,
-                f"{show(where)}: lunar {value} must be month 01–12, day 01–29 "
-                '(for 除夕, the last day of the year, write lunar = "01-01" with offset = -1)',
-            )
-    else:
-        try:
-            date(2001, month, day)  # a common year: 02-29 is refused, it is not in every year
-        except ValueError:
-            doc.fail(where, f"{show(where)}: {value} is not a day of every year")
-    return month, day
-
-
-def _holiday(doc: Doc, raw: Any, where: Where, terms: Sequence[str]) -> StatutoryHoliday:
-    table = doc.table(
-        raw, where, required=("zh", "en"), optional=("solar", "lunar", "solar_term", "offset", "days")
-    )
-    anchors = [k for k in ("solar", "lunar", "solar_term") if k in table]
-    if len(anchors) != 1:
-        doc.fail(where, f"{show(where)} needs exactly one of solar, lunar or solar_term")
-    anchor = cast(Anchor, anchors[0])
-    month = day = 0
-    term = ""
-    if anchor == "solar_term":
-        term = doc.get(table, where, "solar_term", str)
-        if term not in terms:
-            doc.fail((*where, "solar_term"), f"{show(where)}: unknown solar term {term!r} (e.g. 清明, 冬至)")
-    else:
-        month, day = _month_day(doc, table[anchor], (*where, anchor), anchor == "lunar")
-    offset = doc.opt(table, where, "offset", int, 0)
-    days = doc.opt(table, where, "days", int, 1)
-    if not 1 <= days <= 31:
-        doc.fail((*where, "days"), f"{show(where)}: days must be between 1 and 31, not {days}")
-    if abs(offset) > 31:
-        doc.fail((*where, "offset"), f"{show(where)}: offset must be within a month, not {offset}")
-    return StatutoryHoliday(
-        zh=doc.get(table, where, "zh", str),
-        en=doc.get(table, where, "en", str),
-        anchor=anchor,
-        month=month,
-        day=day,
-        term=term,
-        offset=offset,
-        days=days,
-    )
-
-
-def _read_statutory(doc: Doc) -> list[StatutoryVersion]:
-    raw = doc.data.get("statutory", [])
-    if not isinstance(raw, list):
-        doc.fail(("statutory",), "statutory must be an array of tables ([[statutory]])")
-    from tyme4py.solar import SolarTerm  # deferred: the names of the 24 solar terms
-
-    terms: list[str] = list(SolarTerm.NAMES)
-    out: list[StatutoryVersion] = []
-    for i, entry in enumerate(raw):
-        at: Where = ("statutory", i)
-        table = doc.table(
-            entry,
-            at,
-            required=("source", "cite", "holidays"),
-            optional=("effective_from", "effective_until", "note"),
-        )
-        start = (
-            doc.day(table["effective_from"], (*at, "effective_from")) if "effective_from" in table else None
-        )
-        until = (
-            doc.day(table["effective_until"], (*at, "effective_until"))
-            if "effective_until" in table
-            else None
-        )
-        if start is not None and until is not None and until < start:
-            doc.fail(
-                (*at, "effective_until"),
-                f"{show(at)}: effective_until {until} is before effective_from {start}",
-            )
-        holidays = table["holidays"]
-        if not isinstance(holidays, list) or not holidays:
-            doc.fail((*at, "holidays"), f"{show(at)}.holidays must be a non-empty array of inline tables")
-        doc.opt(table, at, "note", str, "")
-        source = Source(*doc.source(table, at))
-        effective = Effective(start, until, source) if start or until else ALWAYS
-        out.append(
-            StatutoryVersion(
-                tuple(_holiday(doc, h, (*at, "holidays", j), terms) for j, h in enumerate(holidays)),
-                effective,
-                source,
-            )
-        )
-    return out
-
-
 def _read_overrides(doc: Doc) -> list[YearOverride]:
     doc.table(doc.data, (), required=("version",), optional=("years", "statutory"))
     doc.get(doc.data, (), "version", str)
@@ -508,7 +339,7 @@ def load_calendar(calendars_dir: Path | None = None, *, use_package: bool = True
                     ("years", str(override.year)), f"year {override.year} is already defined in {previous}"
                 )
             overrides[override.year] = (override, path)
-        for i, version in enumerate(_read_statutory(doc)):
+        for i, version in enumerate(read_statutory(doc)):
             for other, where in statutory:
                 if version.effective.overlaps(other.effective):
                     doc.fail(

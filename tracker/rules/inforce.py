@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from tracker.errors import UsageError
+from tracker.rules.calendar import WorkCalendar
 from tracker.rules.model import Condition, DeadlineRule, Effective, MaterialItem, RuleSet, Setting, Source
 
-__all__ = ["RuleChange", "RuleVersion", "RulesInForce", "changes_between", "versions_on"]
+__all__ = ["RuleChange", "RuleVersion", "RulesInForce", "changes_between", "rules_on", "versions_on"]
 
 Section = Literal["material", "deadline", "setting"]
 ChangeKind = Literal["added", "removed", "changed"]
@@ -129,15 +131,27 @@ def versions_on(rules: RuleSet, day: date) -> tuple[RuleVersion, ...]:
     )
 
 
+def rules_on(rules: RuleSet, calendar: WorkCalendar, day: date) -> RulesInForce:
+    """The rules in force on `day` (a Beijing date) and the state of that year's holiday calendar."""
+    return RulesInForce(
+        day=day,
+        version=rules.version,
+        rules=versions_on(rules, day),
+        calendar_coverage=calendar.coverage(day.year),
+        calendar_provisional=calendar.is_provisional(day),
+        calendar_warning=calendar.warning_for(day),
+    )
+
+
 def changes_between(rules: RuleSet, since: date, until: date) -> tuple[RuleChange, ...]:
     """What changed after `since` up to and including `until` (Beijing dates), by day then section and key.
 
     A rule in force on `since` and no longer on a later day is "removed" that day; one that appears is
     "added"; a key whose version changes (e.g. genai.test_questions on 2025-11-01) is "changed".
-    Raises ValueError when `until` is before `since`.
+    Raises UsageError (exit 2) when `until` is before `since`.
     """
     if until < since:
-        raise ValueError(f"{until} is before {since}")
+        raise UsageError(f"--since {since} is after {until}", hint="give a --since date on or before --at")
     out: list[RuleChange] = []
     for day in rules.change_days():
         if not since < day <= until:

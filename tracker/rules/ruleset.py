@@ -14,16 +14,16 @@ one value on every date (its versions follow each other without gap).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from states import AlgorithmType, Kind, Role, Stage, stages_of
-from tracker.rules._toml import SOURCE_TAGS, Doc, RulesError, Where, read_toml, show
+from tracker.errors import RulesError
+from tracker.rules._toml import Doc, Where, read_toml, show
+from tracker.rules._versions import EFFECTIVE_KEYS, no_overlap, read_effective, read_settings
 from tracker.rules.model import (
-    ALWAYS,
     Condition,
     DeadlineRule,
     Effective,
@@ -31,7 +31,6 @@ from tracker.rules.model import (
     Prior,
     ReentryPolicy,
     RuleSet,
-    Setting,
     Source,
 )
 
@@ -42,8 +41,6 @@ E = TypeVar("E", bound=StrEnum)
 SECTIONS = ("settings", "materials", "deadlines", "forecast")
 TRIGGERS = ("launch_date", "change_date", "termination_date", "materials_complete_date", "submitted")
 _ITEM_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_SETTINGS = ("resubmit_reenters", "due_soon_days", "offline_check_rate", "history_min_samples")
-EFFECTIVE_KEYS = ("effective_from", "effective_until", "effective_source", "effective_cite")
 
 
 def load_rules(rules_dir: Path | None = None) -> RuleSet:
@@ -74,7 +71,7 @@ def load_rules(rules_dir: Path | None = None) -> RuleSet:
     for name in SECTIONS:
         if name not in found:
             raise RulesError(rules_dir, None, f"no rules file defines the section {name!r}")
-    settings, sources, versions = _settings(found["settings"])
+    settings, sources, versions = read_settings(found["settings"])
     paths, priors, basis = _forecast(found["forecast"])
     return RuleSet(
         version=version,
@@ -125,123 +122,6 @@ def _enums(doc: Doc, enum: type[E], value: Any, where: Where, what: str) -> froz
     return frozenset(_enum(doc, enum, name, where, what) for name in names)
 
 
-def _effective(doc: Doc, table: dict[str, Any], where: Where) -> Effective:
-    """The period of effect of one rule: `effective_from` / `effective_until` with the dates' own source."""
-    start = (
-        doc.day(table["effective_from"], (*where, "effective_from")) if "effective_from" in table else None
-    )
-    until = (
-        doc.day(table["effective_until"], (*where, "effective_until")) if "effective_until" in table else None
-    )
-    sourced = [k for k in ("effective_source", "effective_cite") if k in table]
-    if start is None and until is None:
-        if sourced:
-            doc.fail(
-                (*where, sourced[0]),
-                f"{show(where)}: {sourced[0]} without effective_from or effective_until",
-            )
-        return ALWAYS
-    if start is not None and until is not None and until < start:
-        doc.fail(
-            (*where, "effective_until"),
-            f"{show(where)}: effective_until {until} is before effective_from {start}",
-        )
-    for key in ("effective_source", "effective_cite"):
-        if key not in table:
-            doc.fail(
-                where,
-                f"{show(where)} has a date of effect but no {key}: say where the date comes from",
-            )
-    tag = doc.choice(table, where, "effective_source", SOURCE_TAGS)
-    cite = doc.get(table, where, "effective_cite", str)
-    if not cite.strip():
-        doc.fail((*where, "effective_cite"), f"{show((*where, 'effective_cite'))} must not be empty")
-    return Effective(start, until, Source(tag, cite))
-
-
-def _no_overlap(
-    doc: Doc, what: str, name: str, effective: Effective, earlier: list[Effective], at: Where
-) -> None:
-    """Refuse a second version of `name` in force on a day an earlier version already covers."""
-    for other in earlier:
-        if effective.overlaps(other):
-            doc.fail(
-                at,
-                f"{what} {name!r} is defined twice for the same days ({other} and {effective}); "
-                "give each version effective_from / effective_until periods that do not overlap",
-            )
-
-
-def _settings(doc: Doc) -> tuple[dict[str, Any], dict[str, Source], tuple[Setting, ...]]:
-    where: Where = ("settings",)
-    table = doc.table(doc.data["settings"], where, required=_SETTINGS)
-    checks: dict[str, tuple[type, Callable[[Any], str | None]]] = {
-        "resubmit_reenters": (
-            str,
-            lambda v: (
-                None
-                if v in ("returned_from", "initial_review")
-                else "must be returned_from or initial_review"
-            ),
-        ),
-        "due_soon_days": (int, lambda v: None if v >= 0 else "must not be negative"),
-        "offline_check_rate": (float, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
-        "history_min_samples": (int, lambda v: None if v >= 1 else "must be at least 1"),
-    }
-    values: dict[str, Any] = {}
-    sources: dict[str, Source] = {}
-    versions: list[Setting] = []
-    for name, (kind, check) in checks.items():
-        at = (*where, name)
-        raw = table[name]
-        entries = [(raw, at)] if not isinstance(raw, list) else [(e, (*at, i)) for i, e in enumerate(raw)]
-        if not entries:
-            doc.fail(at, f"{show(at)} must have at least one version")
-        mine: list[Setting] = []
-        for entry_raw, entry_at in entries:
-            entry = doc.table(
-                entry_raw, entry_at, required=("value", "source", "cite"), optional=EFFECTIVE_KEYS
-            )
-            value: Any = doc.get(entry, entry_at, "value", kind)
-            problem = check(value)
-            if problem:
-                doc.fail((*entry_at, "value"), f"{show((*entry_at, 'value'))} is {value!r}; it {problem}")
-            effective = _effective(doc, entry, entry_at)
-            _no_overlap(doc, "setting", name, effective, [v.effective for v in mine], entry_at)
-            mine.append(Setting(name, value, Source(*doc.source(entry, entry_at)), effective))
-        _continuous(doc, name, mine, [a for _, a in entries])
-        mine.sort(key=lambda v: v.effective.start or date.min)
-        latest = mine[-1]
-        values[name] = latest.value
-        sources[name] = latest.source
-        versions.extend(mine)
-    return values, sources, tuple(versions)
-
-
-def _continuous(doc: Doc, name: str, versions: list[Setting], places: list[Where]) -> None:
-    """A setting has exactly one value on every date: its versions follow each other without a gap."""
-    order = sorted(range(len(versions)), key=lambda i: versions[i].effective.start or date.min)
-    first, last = versions[order[0]].effective, versions[order[-1]].effective
-    if first.start is not None:
-        doc.fail(
-            places[order[0]],
-            f"setting {name!r} has no value before {first.start}: its earliest version needs no effective_from",
-        )
-    if last.until is not None:
-        doc.fail(
-            places[order[-1]],
-            f"setting {name!r} has no value after {last.until}: its latest version needs no effective_until",
-        )
-    for before, after in zip(order, order[1:], strict=False):
-        gap_from = versions[before].effective.ends
-        if versions[after].effective.start != gap_from:
-            doc.fail(
-                places[after],
-                f"setting {name!r}: this version starts on {versions[after].effective.start}, "
-                f"but the one before ends on {versions[before].effective.until}; versions must follow each other",
-            )
-
-
 def _condition(doc: Doc, value: Any, where: Where) -> Condition:
     if isinstance(value, dict):
         for moved in ("from", "before"):
@@ -283,8 +163,8 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
         key = doc.get(table, at, "key", str)
         if not _ITEM_KEY.match(key):
             doc.fail((*at, "key"), f"material key {key!r} must look like group.name (lower case, dotted)")
-        effective = _effective(doc, table, at)
-        _no_overlap(doc, "material key", key, effective, seen.get(key, []), (*at, "key"))
+        effective = read_effective(doc, table, at)
+        no_overlap(doc, "material key", key, effective, seen.get(key, []), (*at, "key"))
         seen.setdefault(key, []).append(effective)
         when = table.get("when")
         conditions: list[Condition] = []
@@ -359,8 +239,8 @@ def _deadlines(doc: Doc) -> tuple[DeadlineRule, ...]:
             optional=("public_opinion_only", *EFFECTIVE_KEYS),
         )
         ident = doc.get(table, at, "id", str)
-        effective = _effective(doc, table, at)
-        _no_overlap(
+        effective = read_effective(doc, table, at)
+        no_overlap(
             doc, "deadline id", ident, effective, [d.effective for d in out if d.id == ident], (*at, "id")
         )
         days = doc.get(table, at, "working_days", int)
