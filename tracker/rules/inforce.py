@@ -8,75 +8,18 @@ DOMAIN §1.4) and the GB/T 45654-2025 version of the GenAI test questions from 2
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from tracker.domain import RuleChange, RulesInForce, RuleVersion
 from tracker.errors import UsageError
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.model import Condition, DeadlineRule, Effective, MaterialItem, RuleSet, Setting, Source
 
 __all__ = ["RuleChange", "RuleVersion", "RulesInForce", "changes_between", "rules_on", "versions_on"]
+"""The domain types are re-exported here for the rules package's callers."""
 
-Section = Literal["material", "deadline", "setting"]
-ChangeKind = Literal["added", "removed", "changed"]
 _ORDER: dict[str, int] = {"setting": 0, "material": 1, "deadline": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class RuleVersion:
-    """One version of one rule as `beian rules` lists it.
-
-    `key` is the material key, the deadline id (D1…) or the setting name; `detail` says what the rule asks
-    in a line (a material's conditions, a deadline's working days and trigger, a setting's value).
-    """
-
-    section: Section
-    key: str
-    zh: str
-    en: str
-    detail: str
-    effective: Effective
-    source: Source
-
-    @property
-    def label(self) -> str:
-        """Bilingual label, "zh (en)"; a setting shows its name once."""
-        return self.zh if self.zh == self.en else f"{self.zh} ({self.en})"
-
-
-@dataclass(frozen=True, slots=True)
-class RuleChange:
-    """One rule that started, stopped or changed on `day` (the first day the new state applies)."""
-
-    day: date
-    change: ChangeKind
-    before: RuleVersion | None
-    """The version in force the day before (None for an added rule)."""
-    after: RuleVersion | None
-    """The version in force from `day` (None for a removed rule)."""
-
-    @property
-    def rule(self) -> RuleVersion:
-        """The version that describes the change: the new one, or the removed one."""
-        found = self.after or self.before
-        assert found is not None
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class RulesInForce:
-    """The rules in force on `day` (a Beijing date), and the calendar's state for that year."""
-
-    day: date
-    version: str
-    """The rules set's `version` string."""
-    rules: tuple[RuleVersion, ...]
-    calendar_coverage: str
-    """Where `day`'s holiday schedule comes from: override, package, partial, statutory (provisional) or none."""
-    calendar_provisional: bool = False
-    """The year's 调休 schedule is not yet published: working days that year may still change."""
-    calendar_warning: str | None = None
 
 
 def _condition(c: Condition) -> str:
@@ -92,30 +35,48 @@ def _condition(c: Condition) -> str:
     return " ".join(parts)
 
 
+def _version(
+    section: Literal["material", "deadline", "setting"],
+    key: str,
+    zh: str,
+    en: str,
+    detail: str,
+    source: Source,
+    effective: Effective,
+) -> RuleVersion:
+    dated = effective.source
+    return RuleVersion(
+        section=section,
+        key=key,
+        zh=zh,
+        en=en,
+        detail=detail,
+        source=source.tag,
+        cite=source.cite,
+        effective_from=effective.start,
+        effective_until=effective.until,
+        effective_source=dated.tag if dated else None,
+        effective_cite=dated.cite if dated else None,
+    )
+
+
 def _material(item: MaterialItem) -> RuleVersion:
     need = "mandatory" if item.mandatory else "recommended"
     when = " or ".join(_condition(c) for c in item.when) if item.when else "every filing"
     detail = f"{need}; {when}" + (f"; {item.note}" if item.note else "")
-    return RuleVersion("material", item.key, item.zh, item.en, detail, item.effective, item.source)
+    return _version("material", item.key, item.zh, item.en, detail, item.source, item.effective)
 
 
 def _deadline(rule: DeadlineRule) -> RuleVersion:
     kinds = "/".join(sorted(k.value for k in rule.kinds))
     who = "regulator" if rule.regulator_sla else "filer"
     detail = f"{rule.working_days} working days from {' or '.join(rule.triggers)}; {kinds}; binds the {who}"
-    return RuleVersion("deadline", rule.id, rule.zh, rule.en, detail, rule.effective, rule.source)
+    return _version("deadline", rule.id, rule.zh, rule.en, detail, rule.source, rule.effective)
 
 
 def _setting(setting: Setting) -> RuleVersion:
-    return RuleVersion(
-        "setting",
-        setting.name,
-        setting.name,
-        setting.name,
-        str(setting.value),
-        setting.effective,
-        setting.source,
-    )
+    name = setting.name
+    return _version("setting", name, name, name, str(setting.value), setting.source, setting.effective)
 
 
 def versions_on(rules: RuleSet, day: date) -> tuple[RuleVersion, ...]:
@@ -162,6 +123,8 @@ def changes_between(rules: RuleSet, since: date, until: date) -> tuple[RuleChang
             old, new = before.get(key), after.get(key)
             if old == new:
                 continue
-            kind: ChangeKind = "added" if old is None else "removed" if new is None else "changed"
+            kind: Literal["added", "removed", "changed"] = (
+                "added" if old is None else "removed" if new is None else "changed"
+            )
             out.append(RuleChange(day, kind, old, new))
     return tuple(out)
