@@ -11,6 +11,8 @@ from typing import Literal
 from states import AlgorithmType, Kind, Role, Stage
 
 ReentryPolicy = Literal["returned_from", "initial_review"]
+ClockPolicy = Literal["restart", "resume"]
+"""What the regulator's clock does on a resubmission: start again from zero, or go on where it stopped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,8 @@ class RuleSet:
     review_paths: Mapping[Kind, tuple[Stage, ...]]
     prior_basis: str
     setting_sources: Mapping[str, Source] = field(default_factory=dict)
+    regulator_clock_on_resubmit: ClockPolicy = "restart"
+    """Setting `regulator_clock_on_resubmit` (source in `setting_sources`): see `tracker.rules.clocks`."""
 
     @property
     def restart_on_resubmit(self) -> bool:

@@ -17,6 +17,7 @@ from states import AlgorithmType, Kind, Role, Stage, stages_of
 from tracker.errors import RulesError
 from tracker.rules._toml import Doc, Where, read_toml, show
 from tracker.rules.model import (
+    ClockPolicy,
     Condition,
     DeadlineRule,
     MaterialItem,
@@ -33,7 +34,13 @@ E = TypeVar("E", bound=StrEnum)
 SECTIONS = ("settings", "materials", "deadlines", "forecast")
 TRIGGERS = ("launch_date", "change_date", "termination_date", "materials_complete_date", "submitted")
 _ITEM_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_SETTINGS = ("resubmit_reenters", "due_soon_days", "offline_check_rate", "history_min_samples")
+_SETTINGS = (
+    "resubmit_reenters",
+    "due_soon_days",
+    "offline_check_rate",
+    "history_min_samples",
+    "regulator_clock_on_resubmit",
+)
 
 
 def load_rules(rules_dir: Path | None = None) -> RuleSet:
@@ -69,6 +76,7 @@ def load_rules(rules_dir: Path | None = None) -> RuleSet:
         due_soon_days=int(settings["due_soon_days"]),
         offline_check_rate=float(settings["offline_check_rate"]),
         history_min_samples=int(settings["history_min_samples"]),
+        regulator_clock_on_resubmit=cast(ClockPolicy, settings["regulator_clock_on_resubmit"]),
         materials=_materials(found["materials"]),
         deadlines=_deadlines(found["deadlines"]),
         priors=priors,
@@ -125,6 +133,10 @@ def _settings(doc: Doc) -> tuple[dict[str, Any], dict[str, Source]]:
         "due_soon_days": (int, lambda v: None if v >= 0 else "must not be negative"),
         "offline_check_rate": (float, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
         "history_min_samples": (int, lambda v: None if v >= 1 else "must be at least 1"),
+        "regulator_clock_on_resubmit": (
+            str,
+            lambda v: None if v in ("restart", "resume") else "must be restart or resume",
+        ),
     }
     values: dict[str, Any] = {}
     sources: dict[str, Source] = {}
