@@ -8,37 +8,19 @@ working days, 9-25 (Friday, 中秋) and 10-01 to 10-07 are holidays. The service
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from states import Kind
 from tests.helpers.clock import FakeClock
-from tests.rules.test_service import algorithm, approved_org
+from tests.helpers.filings import algorithm, approved_org, at, returned_twice
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.clocks import ClockRule, Step, compute_clock
-
-
-def at(day: str) -> datetime:
-    """10:00 in Beijing on `day`."""
-    return datetime.fromisoformat(f"{day}T02:00:00").replace(tzinfo=UTC)
-
-
-def returned_twice(service: FilingService) -> str:
-    """An algorithm filing submitted 09-14, returned 09-28 and 10-19, resubmitted 10-12 and 10-26."""
-    approved_org(service)
-    ref = algorithm(service)
-    service.advance(ref, "submit", at=at("2026-09-14"))
-    service.advance(ref, "pass_review", at=at("2026-09-21"))
-    service.advance(ref, "return_for_revision", reason="自评估报告缺少签字", at=at("2026-09-28"))
-    service.advance(ref, "resubmit", at=at("2026-10-12"))
-    service.advance(ref, "return_for_revision", reason="拟公示内容不完整", at=at("2026-10-19"))
-    service.advance(ref, "resubmit", at=at("2026-10-26"))
-    return ref
 
 
 def test_a_filing_returned_twice_splits_its_time_between_regulator_filer_and_returns(

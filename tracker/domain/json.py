@@ -15,6 +15,7 @@ from typing import Any
 
 import states
 from states import Kind, Stage
+from tracker.domain.clocks import CLOCK_STATES, GroupStats, PortfolioStats, RegulatorClock
 from tracker.domain.filings import Filing, Organisation, Transition
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
 from tracker.domain.rules import DeadlineView, Forecast, MaterialStatus, StageEstimate
@@ -306,3 +307,64 @@ def dispatch_json(report: DispatchReport) -> dict[str, Any]:
 def status_json(report: StatusReport) -> dict[str, Any]:
     """The stable JSON object of one delivery-status poll (`beian notify status`)."""
     return {**asdict(report), "statuses": dict(report.statuses), "summary": report.summary}
+
+
+def clock_json(c: RegulatorClock) -> dict[str, Any]:
+    """The regulator's clock keys added to `beian show --json` (working days; dates are Beijing days).
+
+    `regulator_working_days + filer_working_days + returns_working_days == elapsed_working_days`.
+    """
+    return {
+        "elapsed_working_days": c.elapsed_working_days,
+        "regulator_working_days": c.regulator_working_days,
+        "filer_working_days": c.filer_working_days,
+        "returns_working_days": c.returns_working_days,
+        "regulator_clock": c.state,
+        "regulator_clock_why": c.why,
+        "regulator_clock_limit": c.limit,
+        "regulator_clock_left": c.working_days_left,
+        "regulator_clock_started": _day(c.started),
+        "regulator_clock_ended": _day(c.ended),
+        "regulator_clock_restarts": c.restarts,
+        "regulator_clock_on_resubmit": c.policy,
+        "regulator_clock_provisional": c.provisional,
+        "regulator_clock_basis": c.basis,
+    }
+
+
+def _group_json(g: GroupStats) -> dict[str, Any]:
+    return {
+        "key": g.key,
+        "label": g.label,
+        "filings": g.filings,
+        "elapsed_working_days": g.elapsed_working_days,
+        "regulator_working_days": g.regulator_working_days,
+        "filer_working_days": g.filer_working_days,
+        "returns_working_days": g.returns_working_days,
+        "lost_to_returns_working_days": g.lost_to_returns,
+        "returns_share": round(g.returns_share, 4),
+        "clocks": {state: g.clocks.get(state, 0) for state in CLOCK_STATES},
+        "stages": [
+            {
+                "stage": s.stage.value,
+                "stage_zh": states.zh(s.stage),
+                "visits": s.visits,
+                "median_working_days": s.median,
+                "worst_working_days": s.worst,
+                "running": s.running,
+            }
+            for s in g.stages
+        ],
+    }
+
+
+def stats_json(s: PortfolioStats) -> dict[str, Any]:
+    """The stable JSON object of `beian stats`: the portfolio, per organisation, per algorithm type."""
+    return {
+        "today": s.today.isoformat(),
+        "regulator_clock_on_resubmit": s.policy,
+        "total": _group_json(s.total),
+        "organisations": [_group_json(g) for g in s.organisations],
+        "algorithm_types": [_group_json(g) for g in s.algorithm_types],
+        "warnings": list(s.warnings),
+    }

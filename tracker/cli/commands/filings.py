@@ -11,10 +11,11 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, parse_name, pass_cli
+from tracker.cli.text.clocks import clock_lines
 from tracker.cli.text.common import dump_json, table
 from tracker.cli.text.filings import filing_lines, filing_row
 from tracker.domain import SortKey
-from tracker.domain.json import filing_json
+from tracker.domain.json import clock_json, filing_json
 from tracker.timeutil import parse_day
 
 
@@ -168,11 +169,14 @@ def _write_array(batches: Iterable[Sequence[bytes]]) -> None:
 @pass_cli
 def show_(obj: CliContext, ref: str, as_json: bool) -> None:
     """Show one filing (REF is ALG-0001 or the numeric id)."""
-    f = obj.service().filing(ref)
+    service = obj.service()
+    f = service.filing(ref)
+    clock = service.rules.regulator_clock(f.id)
     if as_json:
-        dump_json(filing_json(f))
+        dump_json({**filing_json(f), **clock_json(clock)})
         return
-    table(["field", "value"], filing_lines(f, obj.settings.language))
+    lang = obj.settings.language
+    table(["field", "value"], [*filing_lines(f, lang), *clock_lines(clock, lang)])
 
 
 show_.name = "show"
