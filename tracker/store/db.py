@@ -41,7 +41,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005_seen"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
