@@ -34,6 +34,9 @@ class Settings(BaseModel):
 
     database_url: str | None = None
     """SQLAlchemy URL of the database; default: an SQLite file in the user data folder."""
+    user: str | None = None
+    """Who you are (`BEIAN_USER`): the person recorded on events and edits and whose "seen" marks are kept;
+    default the PostgreSQL role on PostgreSQL, else the operating-system user."""
     language: Literal["zh", "en", "both"] = "both"
     """How stage and event names are displayed."""
     theme: str = "textual-dark"

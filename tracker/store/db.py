@@ -222,6 +222,21 @@ class Store:
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise translate(exc, self.engine.url) from None
 
+    def database_role(self) -> str | None:
+        """The PostgreSQL role this store connects as (the URL's user, else `current_user`); None on SQLite.
+
+        Raises `StorageError` when the server cannot be asked.
+        """
+        if self.backend != "postgresql":
+            return None
+        if self.url.username:
+            return self.url.username
+        try:
+            with self.engine.connect() as conn:
+                return str(conn.execute(text("SELECT current_user")).scalar())
+        except (OperationalError, DBAPIError) as exc:
+            raise translate(exc, self.engine.url) from None
+
     def schema_revision(self) -> str | None:
         """The Alembic revision stamped in the database, or None when it has no schema."""
         try:
