@@ -131,6 +131,7 @@ def commands() -> tuple[click.Command, ...]:
         filings.add,
         filings.list_,
         filings.show_,
+        filings.seen,
         events.events,
         events.advance,
         events.history,

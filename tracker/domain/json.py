@@ -15,6 +15,7 @@ from typing import Any
 
 import states
 from states import Kind, Stage
+from tracker.domain.changes import Change
 from tracker.domain.clocks import CLOCK_STATES, GroupStats, PortfolioStats, RegulatorClock
 from tracker.domain.filings import Filing, Organisation, Transition
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
@@ -367,4 +368,13 @@ def stats_json(s: PortfolioStats) -> dict[str, Any]:
         "organisations": [_group_json(g) for g in s.organisations],
         "algorithm_types": [_group_json(g) for g in s.algorithm_types],
         "warnings": list(s.warnings),
+    }
+
+
+def change_json(c: Change) -> dict[str, Any]:
+    """What changed on a filing since the person last looked (`beian list --changed --json` adds these keys)."""
+    return {
+        "changed_for": c.person,
+        "seen_at": c.seen_at,
+        "changes": [{"kind": i.kind, "text": i.text, "by": i.by, "at": i.at} for i in c.items],
     }
