@@ -76,6 +76,26 @@ class Settings(BaseModel):
     sms_concurrency: int = Field(default=8, ge=1, le=64)
     """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""
 
+    smtp_host: str | None = None
+    """SMTP server for digest e-mails; unset: e-mail digests wait in the outbox."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """SMTP port; default 465 with `smtp_tls = ssl`, 587 with `starttls`, 25 with `none`."""
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    """How the SMTP connection is protected: none, STARTTLS after connecting, or TLS from the start (ssl)."""
+    smtp_username: str | None = None
+    """SMTP login; unset: no login."""
+    smtp_password: SecretStr | None = None
+    """SMTP password; never shown, logged or exported, and masked in every message."""
+    smtp_from: str | None = None
+    """Sender address of digest e-mails."""
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for the SMTP server before giving up on one attempt."""
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether enough SMTP settings are present to send a digest e-mail."""
+        return bool(self.smtp_host and self.smtp_from)
+
     @property
     def sms_configured(self) -> bool:
         """Whether enough Twilio settings are present to send a message."""

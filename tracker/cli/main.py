@@ -122,7 +122,7 @@ def _fail(message: str, code: ExitCode) -> None:
 
 def commands() -> tuple[click.Command, ...]:
     """Every command of the core, in the order `beian --help` lists them (cheap: heavy imports are inside commands)."""
-    from tracker.cli.commands import clocks, events, filings, notify, orgs, rules, setup
+    from tracker.cli.commands import clocks, digest, events, filings, notify, orgs, rules, setup
 
     return (
         setup.init,
@@ -143,6 +143,7 @@ def commands() -> tuple[click.Command, ...]:
         rules.due,
         rules.forecast_,
         clocks.stats,
+        digest.digest,
     )
 
 

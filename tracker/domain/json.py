@@ -17,6 +17,7 @@ import states
 from states import Kind, Stage
 from tracker.domain.changes import Change
 from tracker.domain.clocks import CLOCK_STATES, GroupStats, PortfolioStats, RegulatorClock
+from tracker.domain.digest import MOVED, Digest, DigestDelivery, DigestSchedule
 from tracker.domain.filings import Filing, Organisation, Transition
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
 from tracker.domain.rules import DeadlineView, Forecast, MaterialStatus, StageEstimate
@@ -378,3 +379,28 @@ def change_json(c: Change) -> dict[str, Any]:
         "seen_at": c.seen_at,
         "changes": [{"kind": i.kind, "text": i.text, "by": i.by, "at": i.at} for i in c.items],
     }
+
+
+def digest_json(d: Digest) -> dict[str, Any]:
+    """The stable JSON object of `beian digest --json`."""
+    return {
+        "since": d.since,
+        "until": d.until,
+        "today": d.today.isoformat(),
+        "scope": d.scope,
+        "within_working_days": d.within,
+        **{what: [asdict(e) for e in d.of(what)] for what in MOVED},
+        "due": [asdict(x) for x in d.due],
+        "overdue": [asdict(x) for x in d.overdue],
+        "stalled": [asdict(s) for s in d.stalled],
+    }
+
+
+def delivery_json(x: DigestDelivery, new: bool | None = None) -> dict[str, Any]:
+    """The stable JSON object of a digest e-mail in the outbox (never any credential)."""
+    return asdict(x) | ({"queued_now": new} if new is not None else {})
+
+
+def schedule_json(x: DigestSchedule) -> dict[str, Any]:
+    """The stable JSON object of a digest schedule."""
+    return asdict(x)
