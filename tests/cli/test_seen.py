@@ -25,7 +25,9 @@ def ref(db_url: str) -> Iterator[str]:
 
 def changed(beian: Beian, monkeypatch: pytest.MonkeyPatch, user: str) -> dict[str, list[str]]:
     monkeypatch.setenv("BEIAN_USER", user)
-    return {f["ref"]: [c["kind"] for c in f["changes"]] for f in ok(beian("list", "--changed", "--json")).json()}
+    return {
+        f["ref"]: [c["kind"] for c in f["changes"]] for f in ok(beian("list", "--changed", "--json")).json()
+    }
 
 
 def test_two_people_see_each_others_changes_and_not_their_own(

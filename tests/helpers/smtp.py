@@ -27,7 +27,9 @@ class Mailbox:
     """Keep the next N messages but close the connection before answering (the client cannot know)."""
     logins: list[str] = field(default_factory=list)
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         if self.drop_at_mail:
             self.drop_at_mail -= 1
             server.transport.close()
@@ -44,7 +46,11 @@ class Mailbox:
         return "250 Message accepted"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and data.login == USER.encode() and data.password == PASSWORD.encode()
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login == USER.encode()
+            and data.password == PASSWORD.encode()
+        )
         self.logins.append("ok" if ok else "refused")
         return AuthResult(success=ok, handled=False)
 

@@ -60,7 +60,9 @@ def test_the_digest_of_a_seeded_week(week: tuple[FilingService, dict[str, str]])
     assert [(e.ref, e.detail) for e in d.of("returned")] == [(refs["returned"], "材料不全")]
     assert [e.ref for e in d.of("submitted")] == [refs["new"]]
     assert [(e.ref, e.by) for e in d.of("new")] == [(refs["new"], "pm"), (refs["launch"], "pm")]
-    assert [(x.ref, x.deadline.split()[0], x.due_date) for x in d.due] == [(refs["launch"], "D1", date(2026, 12, 4))]
+    assert [(x.ref, x.deadline.split()[0], x.due_date) for x in d.due] == [
+        (refs["launch"], "D1", date(2026, 12, 4))
+    ]
     assert [(x.ref, x.deadline.split()[0], x.regulator) for x in d.overdue] == [(refs["stuck"], "D4", True)]
     [stalled] = d.stalled
     assert stalled.ref == refs["stuck"] and stalled.working_days > stalled.usual == 10
@@ -103,7 +105,12 @@ def test_schedules_queue_each_period_exactly_once(week: tuple[FilingService, dic
     [email] = digests.deliveries()
     assert (email.recipient, email.period, email.status) == ("pm@example.com", "week:2026-W48", "pending")
     [sms] = service.notify.notifications()
-    assert (sms.phone, sms.event, sms.filing_ref, sms.filing_id) == ("+8613800138000", "digest", "digest", None)
+    assert (sms.phone, sms.event, sms.filing_ref, sms.filing_id) == (
+        "+8613800138000",
+        "digest",
+        "digest",
+        None,
+    )
     service.clock.now = MONDAY.replace(day=1, month=12)  # type: ignore[attr-defined]
     assert digests.queue_scheduled() == 1  # the next day's SMS; the week is still the same
     assert len(service.notify.notifications()) == 2
