@@ -12,7 +12,7 @@ import click
 from tracker.cli.context import CliContext, json_option, pass_cli
 from tracker.cli.text.common import dump_json, table
 from tracker.domain.json import delivery_json, digest_json, schedule_json
-from tracker.errors import UsageError
+from tracker.errors import NotifyError, UsageError
 from tracker.timeutil import BEIJING, parse_day, show
 
 
@@ -98,6 +98,12 @@ def digest(
             click.echo(report.summary)
         if sms:
             click.echo(f"SMS summaries queued: {sms_rows}")
+    if report is not None and report.stopped:
+        raise NotifyError(
+            report.stopped, hint="check BEIAN_SMTP_*; the digest stays queued for `beian notify run`"
+        )
+    if report is not None and report.failed:
+        raise NotifyError(f"{report.failed} digest e-mail(s) failed", hint="the server refused them for good")
 
 
 def _render(view: object, fmt: str) -> str:
