@@ -142,6 +142,7 @@ def commands() -> tuple[click.Command, ...]:
         rules.dates,
         rules.due,
         rules.forecast_,
+        rules.rules_,
         clocks.stats,
         digest.digest,
     )

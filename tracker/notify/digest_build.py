@@ -79,7 +79,7 @@ def build(store: Store, rules: RulesService, since: datetime, until: datetime, *
             d.working_days_left,
             d.overdue,
             d.regulator_sla,
-            bool(d.warnings),
+            d.provisional,
         )
         (overdue if d.overdue else due).append(item)
     return Digest(since, until, rules.today(), within, tuple(moved), tuple(due), tuple(overdue), stalled)

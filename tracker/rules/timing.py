@@ -58,7 +58,7 @@ class ClockMixin:
         days = [beijing_date(r[9]) for r in rows]
         counter = q.WorkdayCounter(self.calendar, min(min(days), today), max(max(days), today))
         by_kind: dict[str, ClockRule] = {}
-        doubts: dict[tuple[int, int], tuple[str, ...]] = {}
+        doubts: dict[tuple[int, int], tuple[tuple[str, ...], bool]] = {}
         out: list[Timed] = []
         start, n = 0, len(rows)
         while start < n:
@@ -79,9 +79,13 @@ class ClockMixin:
                 last = clock.ended or today
                 span = (clock.started.year, last.year)
                 if span not in doubts:
-                    doubts[span] = self.calendar.warnings_between(clock.started, last)
-                if doubts[span]:
-                    clock = replace(clock, provisional=True, warnings=doubts[span])
+                    doubts[span] = (
+                        self.calendar.warnings_between(clock.started, last),
+                        self.calendar.provisional_between(clock.started, last),
+                    )
+                warnings, provisional = doubts[span]
+                if warnings or provisional:
+                    clock = replace(clock, provisional=provisional, warnings=warnings)
             out.append((first, steps, clock))
             start = stop
         return out

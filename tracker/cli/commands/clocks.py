@@ -7,7 +7,7 @@ import click
 from tracker.cli.context import CliContext, json_option, pass_cli
 from tracker.cli.text.clocks import stats_lines
 from tracker.cli.text.common import dump_json
-from tracker.domain.json import stats_json
+from tracker.domain.json_reports import stats_json
 
 
 @click.command("stats")

@@ -11,7 +11,7 @@ import click
 
 from tracker.cli.context import CliContext, json_option, pass_cli
 from tracker.cli.text.common import dump_json, table
-from tracker.domain.json import delivery_json, digest_json, schedule_json
+from tracker.domain.json_reports import delivery_json, digest_json, schedule_json
 from tracker.errors import NotifyError, UsageError
 from tracker.timeutil import BEIJING, parse_day, show
 

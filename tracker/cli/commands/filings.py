@@ -15,7 +15,8 @@ from tracker.cli.text.clocks import clock_lines
 from tracker.cli.text.common import dump_json, table
 from tracker.cli.text.filings import filing_lines, filing_row
 from tracker.domain import SortKey
-from tracker.domain.json import change_json, clock_json, filing_json
+from tracker.domain.json import filing_json
+from tracker.domain.json_reports import change_json, clock_json
 from tracker.errors import UsageError
 from tracker.timeutil import parse_day
 
