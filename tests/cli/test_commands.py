@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import sqlite3
@@ -377,7 +378,12 @@ def test_apply_keeps_good_lines_and_reports_bad_ones_by_line(
     assert "Traceback" not in result.out + result.err
     history = ok(beian_sqlite("history", draft, "--json")).json()
     assert [(t["event"], t["source"], t["note"], t["actor"]) for t in history] == [
-        ("submit", "import", "第一批", None),
+        (
+            "submit",
+            "import",
+            "第一批",
+            getpass.getuser(),
+        ),  # a line naming nobody records the person running it
         ("pass_review", "import", None, "pm"),
     ]
 

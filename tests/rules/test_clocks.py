@@ -174,3 +174,16 @@ def test_parts_always_add_up(policy: str) -> None:
     assert c.state in ("met", "breached") and c.ended == date(2026, 6, 1)
     assert c.elapsed_working_days == calendar.workdays_between(date(2026, 1, 5), date(2026, 6, 1)).days
     assert c.regulator_working_days + c.filer_working_days + c.returns_working_days == c.elapsed_working_days
+
+
+def test_a_clock_running_into_an_unpublished_year_is_provisional(
+    service: FilingService, clock: FakeClock
+) -> None:
+    approved_org(service)
+    ref = algorithm(service)
+    clock.now = at("2027-01-15")
+    service.advance(ref, "submit", at=at("2026-12-25"))
+    c = service.rules.regulator_clock(ref)
+    assert c.provisional and any("2027" in w for w in c.warnings)
+    # 12-28 … 12-31 (4), 2027-01-04 … 01-08 (5; 01-01 is 元旦, a statutory holiday), 01-11 … 01-15 (5)
+    assert c.regulator_working_days == 14
