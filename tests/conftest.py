@@ -108,7 +108,8 @@ def _reset_pg(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"
+                "TRUNCATE digest, digest_schedule, seen, filing_edit, outbox, recipient, material, transition,"
+                " filing, organisation RESTART IDENTITY CASCADE"
             )
         )
         conn.execute(text("UPDATE meta SET value = 0 WHERE key = 'revision'"))
