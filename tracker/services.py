@@ -67,16 +67,36 @@ class EventRequest:
 
 
 def _upstream_number(raw: str | None) -> str | None:
-    """Validate the algorithm filing number of an upstream model (its type may differ from ours)."""
+    """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
+
+    Raises UsageError quoting the text as typed when it holds no algorithm filing number, or two.
+    """
     if not raw or not raw.strip():
         return None
-    number = states.normalise_filing_number(raw)
+    try:
+        number = states.extract_filing_number(raw, Kind.ALGORITHM).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"upstream filing number: {exc}") from None
     if not states.ALGO_FILING_NO.match(number):
         raise UsageError(
             f"upstream filing number {raw!r} is not an algorithm filing number",
-            hint="expected 网信算备 + 21 digits + 号, e.g. 网信算备110108823483901230031号",
+            hint="type digits 14-15 must be 01-05, e.g. 网信算备110108823483901230031号",
         )
     return number
+
+
+def _issued_number(kind: Kind, typed: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """The number to store for an approval, read from pasted text, and what reading it ignored or doubted.
+
+    Text that holds no usable number is passed on as typed, so that the approval guard refuses it and quotes it.
+    """
+    if not typed or kind is Kind.ENTITY:
+        return (states.normalise_filing_number(typed) or None) if typed else None, ()
+    try:
+        found = states.extract_filing_number(typed, kind)
+    except states.FilingNumberError:
+        return typed, ()
+    return found.number, tuple(f"filing number: {note}" for note in (*found.notes, *found.warnings))
 
 
 def as_event(value: Event | str) -> Event:
@@ -369,9 +389,9 @@ class FilingService:
         effective = request.at or now
         if effective > now + _CLOCK_SKEW:
             raise UsageError(f"effective time {effective.isoformat()} is in the future")
-        number = states.normalise_filing_number(request.filing_number) if request.filing_number else None
         reason = (request.reason or "").strip() or None
         filing = repo.load_filing(session, request.ref)
+        number, number_notes = _issued_number(Kind(filing["kind"]), request.filing_number)
         self._check_version(filing, request.if_version)
         previous = filing["last_effective"]
         if previous is not None and effective < previous:
@@ -420,14 +440,16 @@ class FilingService:
         after = {**filing, **values, "version": filing["version"] + 1}
         queued = self._after_transition(session, after, transition, request.reopen)
         repo.bump_revision(session)
+        notes = number_notes if ev is Event.APPROVE else ()
         return AdvanceResult(
-            repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued
+            repo.filing_from_mapping(after), repo.transition_from_mapping(transition), notes, queued
         )
 
     def _with_warnings(self, result: AdvanceResult) -> AdvanceResult:
         if result.transition.event is not Event.APPROVE:
             return result
-        return replace(result, warnings=tuple(self._warnings(result.filing, result.transition.effective_at)))
+        found = self._warnings(result.filing, result.transition.effective_at)
+        return replace(result, warnings=(*result.warnings, *found))
 
     # -- internals -------------------------------------------------------------------------------
 
