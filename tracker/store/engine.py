@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from tracker.errors import Conflict, StorageError, TrackerError
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
