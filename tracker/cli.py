@@ -191,7 +191,11 @@ def _register_commands() -> None:
 
     for command in cli_core.COMMANDS:
         cli.add_command(command)
-    for name, module in (("notify", "tracker.cli_notify"), ("rules", "tracker.cli_rules")):
+    for name, module in (
+        ("notify", "tracker.cli_notify"),
+        ("rules", "tracker.cli_rules"),
+        ("exchange", "tracker.cli_exchange"),
+    ):
         try:
             mod = __import__(module, fromlist=["COMMANDS"])
         except ImportError:

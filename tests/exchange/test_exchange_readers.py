@@ -173,7 +173,7 @@ def test_files_that_cannot_be_read_get_one_clear_line(name: str, fragment: str) 
 def test_bad_rows_are_reported_by_row_column_value_and_reason() -> None:
     records, problems = load("bad_rows.csv")
     found = {(p.row, p.column): p for p in problems}
-    assert "duplicate reference: row 2" in found[(3, "ref")].reason
+    assert "duplicate reference: row 2" in found[(3, "参考号")].reason
     assert "unknown stage '二审中了'" in found[(4, "当前阶段")].reason
     assert "check character" in found[(5, "统一社会信用代码")].reason
     assert found[(5, "统一社会信用代码")].value == "91110108MA01A2B3CX"

@@ -374,8 +374,8 @@ def test_apply_keeps_good_lines_and_reports_bad_ones_by_line(
     assert "Traceback" not in result.out + result.err
     history = ok(beian_sqlite("history", draft, "--json")).json()
     assert [(t["event"], t["source"], t["note"], t["actor"]) for t in history] == [
-        ("submit", "import", "第一批", None),
-        ("pass_review", "import", None, "pm"),
+        ("submit", "apply", "第一批", None),
+        ("pass_review", "apply", None, "pm"),
     ]
 
 

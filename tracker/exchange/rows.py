@@ -115,6 +115,9 @@ class ImportRecord:
     returns: int | None = None
     history: tuple[HistoryEntry, ...] = ()
     notes: tuple[str, ...] = ()
+    sheet: str | None = None
+    columns: dict[str, str] = field(default_factory=dict, compare=False)
+    """Field → the column's name as written in the file (for reports)."""
     raw: dict[str, str] = field(default_factory=dict, compare=False)
     """The row's cells as text, by column name as written: what `--skip-invalid` writes back."""
 
@@ -336,7 +339,13 @@ def _duplicate(
 ) -> Problem | None:
     if record.ref and record.ref.upper() in by_ref:
         first = by_ref[record.ref.upper()]
-        return Problem(record.row, "ref", record.ref, f"duplicate reference: row {first} has it too")
+        return Problem(
+            record.row,
+            record.columns.get("ref", "ref"),
+            record.ref,
+            f"duplicate reference: row {first} has it too",
+            record.sheet,
+        )
     if record.number_key and record.number_key in by_number:
         first = by_number[record.number_key]
         return Problem(
@@ -344,6 +353,7 @@ def _duplicate(
             "filing_number",
             record.filing_number or "",
             f"duplicate filing number: row {first} has it too",
+            record.sheet,
         )
     if record.name_key in by_name:
         first = by_name[record.name_key]
@@ -352,6 +362,7 @@ def _duplicate(
             "title",
             record.title,
             f"row {first} has the same organisation and name (a duplicate row?)",
+            record.sheet,
         )
     return None
 
@@ -390,9 +401,7 @@ def validate_row(raw: RawRow, *, list_date: date | None = None) -> tuple[ImportR
     if layout is not Layout.SPREADSHEET:
         stage = stage or Stage.APPROVED
     if kind is not Kind.ENTITY and algorithm_type is None:
-        algorithm_type = _type_from_number(number) or AlgorithmType.GENERATIVE
-    if kind is Kind.ALGORITHM:
-        role = role or Role.PROVIDER
+        algorithm_type = _type_from_number(number)  # None: not given, the default applies on creation only
     if kind is Kind.ENTITY:
         algorithm_type, role = None, None
     history = _history(check, kind, algorithm_type)
@@ -402,10 +411,12 @@ def validate_row(raw: RawRow, *, list_date: date | None = None) -> tuple[ImportR
         if number and recorded and states.filing_number_key(number) != states.filing_number_key(recorded):
             check.fail("filing_number", number, f"the history's approval recorded {recorded}")
         number = number or recorded
+        if kind is not Kind.ENTITY and algorithm_type is None:
+            algorithm_type = _type_from_number(number)
     stage = stage or (Stage.APPROVED if number else states.initial_stage(kind))
     _stage_fits(check, kind, stage, number, algorithm_type, history)
     if number and kind is Kind.ALGORITHM and not history:
-        problem = states.check_filing_number(kind, number, algorithm_type)
+        problem = states.check_filing_number(kind, number, algorithm_type or _type_from_number(number))
         if problem:
             check.fail("filing_number", number, problem)
     approved_on = check.day("approved_on")
@@ -457,6 +468,8 @@ def validate_row(raw: RawRow, *, list_date: date | None = None) -> tuple[ImportR
         returns=returns,
         history=history,
         notes=tuple(check.notes),
+        sheet=raw.sheet,
+        columns={name: c.column for name, c in raw.cells.items()},
         raw={c.column: _plain(c) for c in raw.cells.values()},
     )
     return record, []
@@ -662,7 +675,7 @@ def _history(check: _RowCheck, kind: Kind, algorithm_type: AlgorithmType | None)
             kind=kind,
             stage=stage,
             returned_from=returned_from,
-            algorithm_type=algorithm_type,
+            algorithm_type=algorithm_type or _type_from_number(number) or AlgorithmType.GENERATIVE,
             entity_approved=True,
             filing_number=number,
             reason=reason,

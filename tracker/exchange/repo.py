@@ -1,0 +1,217 @@
+"""SQL of the exchange slice: bulk reads for matching, exports and the report; bulk writes for an import.
+
+Core statements on the connection of one `Work`, executed many rows at a time: an import of 100,000 filings runs
+a handful of `executemany` calls, not 100,000 round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from tracker.store import repo
+from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
+
+FILING = FilingRow.__table__  # type: ignore[attr-defined]
+ORGANISATION = OrganisationRow.__table__  # type: ignore[attr-defined]
+TRANSITION = TransitionRow.__table__  # type: ignore[attr-defined]
+BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class OrgState:
+    """An organisation as matching needs it."""
+
+    id: int
+    name: str
+    credit_code: str | None
+    region: str | None
+
+
+def organisations(conn: Connection) -> list[OrgState]:
+    """Every organisation."""
+    rows = conn.execute(
+        select(ORGANISATION.c.id, ORGANISATION.c.name, ORGANISATION.c.credit_code, ORGANISATION.c.region)
+    )
+    return [OrgState(*row) for row in rows]
+
+
+def filings(conn: Connection) -> list[dict[str, Any]]:
+    """Every filing's columns plus `organisation_name` and `last_effective` (its latest event time, aware UTC)."""
+    last = (
+        select(TRANSITION.c.filing_id, func.max(TRANSITION.c.effective_at).label("last_effective"))
+        .group_by(TRANSITION.c.filing_id)
+        .subquery()
+    )
+    statement = (
+        select(*FILING.c, ORGANISATION.c.name.label("organisation_name"), last.c.last_effective)
+        .select_from(FILING)
+        .join(ORGANISATION, ORGANISATION.c.id == FILING.c.organisation_id)
+        .outerjoin(last, last.c.filing_id == FILING.c.id)
+    )
+    out = []
+    for row in conn.execute(statement).mappings():
+        item = dict(row)
+        item["last_effective"] = repo.to_utc(item["last_effective"])
+        out.append(item)
+    return out
+
+
+def histories(conn: Connection, filing_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The history rows of these filings, oldest first, by filing id."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    ids = list(filing_ids)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        statement = (
+            select(TRANSITION)
+            .where(TRANSITION.c.filing_id.in_(chunk))
+            .order_by(TRANSITION.c.filing_id, TRANSITION.c.id)
+        )
+        for row in conn.execute(statement).mappings():
+            item = dict(row)
+            item["effective_at"] = repo.to_utc(item["effective_at"])
+            item["recorded_at"] = repo.to_utc(item["recorded_at"])
+            out.setdefault(item["filing_id"], []).append(item)
+    return out
+
+
+def max_seqs(conn: Connection) -> dict[str, int]:
+    """The highest reference sequence number per kind."""
+    return {
+        kind: int(seq or 0)
+        for kind, seq in conn.execute(select(FILING.c.kind, func.max(FILING.c.seq)).group_by(FILING.c.kind))
+    }
+
+
+def insert_organisations(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert organisations; their ids in the order given."""
+    if not rows:
+        return []
+    statement = insert(ORGANISATION).returning(ORGANISATION.c.id, sort_by_parameter_order=True)
+    return [int(r[0]) for r in conn.execute(statement, rows)]
+
+
+def update_organisation(conn: Connection, organisation_id: int, values: dict[str, Any]) -> None:
+    """Set columns of one organisation (a credit code or region learnt from an import)."""
+    conn.execute(update(ORGANISATION).where(ORGANISATION.c.id == organisation_id).values(**values))
+
+
+def insert_filings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert filings in batches; their ids in the order given."""
+    ids: list[int] = []
+    statement = insert(FILING).returning(FILING.c.id, sort_by_parameter_order=True)
+    for start in range(0, len(rows), BATCH):
+        ids += [int(r[0]) for r in conn.execute(statement, rows[start : start + BATCH])]
+    return ids
+
+
+def insert_transitions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append history rows in batches (executemany)."""
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(TRANSITION), rows[start : start + BATCH])
+
+
+_UPDATE_CHECKED = update(FILING).where(
+    FILING.c.id == bindparam("match_id"), FILING.c.version == bindparam("match_version")
+)
+
+
+def update_filing(conn: Connection, filing_id: int, version: int, values: dict[str, Any]) -> bool:
+    """UPDATE … WHERE version matches, bumping it; False when someone changed the filing meanwhile."""
+    statement = _UPDATE_CHECKED.values(version=version + 1, **values)
+    return conn.execute(statement, {"match_id": filing_id, "match_version": version}).rowcount == 1
+
+
+def numbers_in_use(conn: Connection) -> dict[str, int]:
+    """{lower(filing number): filing id} over every filing with a number."""
+    rows = conn.execute(
+        select(func.lower(FILING.c.filing_number), FILING.c.id).where(FILING.c.filing_number.is_not(None))
+    )
+    return {str(key): int(fid) for key, fid in rows}
+
+
+# -- exports ----------------------------------------------------------------------------------------------------
+
+
+def approval_dates(conn: Connection, filing_ids: Sequence[int] | None = None) -> dict[int, datetime]:
+    """When each approved filing's latest approval took effect (aware UTC)."""
+    statement = select(TRANSITION.c.filing_id, func.max(TRANSITION.c.effective_at)).where(
+        TRANSITION.c.event == "approve"
+    )
+    if filing_ids is not None:
+        statement = statement.where(TRANSITION.c.filing_id.in_(list(filing_ids)))
+    statement = statement.group_by(TRANSITION.c.filing_id)
+    return {int(fid): repo.to_utc(at) for fid, at in conn.execute(statement)}  # type: ignore[misc]
+
+
+def history_stream(conn: Connection, filing_ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+    """History rows of these filings ordered by filing id then id (aware UTC times)."""
+    ids = sorted(filing_ids)
+    for start in range(0, len(ids), 2000):
+        low, high = ids[start], ids[min(start + 2000, len(ids)) - 1]
+        statement = (
+            select(TRANSITION)
+            .where(and_(TRANSITION.c.filing_id >= low, TRANSITION.c.filing_id <= high))
+            .order_by(TRANSITION.c.filing_id, TRANSITION.c.id)
+        )
+        wanted = set(ids[start : start + 2000])
+        for row in conn.execute(statement).mappings():
+            if row["filing_id"] in wanted:
+                yield dict(row)
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+
+def stage_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(kind, stage, filings) for every kind and stage that has filings."""
+    statement = select(FILING.c.kind, FILING.c.stage, func.count()).group_by(FILING.c.kind, FILING.c.stage)
+    return [(str(k), str(s), int(n)) for k, s, n in conn.execute(statement)]
+
+
+def events_between(
+    conn: Connection, events: Sequence[str], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Transitions of these events effective in [start, end), with the filing's ref, title and organisation."""
+    statement = (
+        select(
+            TRANSITION,
+            FILING.c.ref,
+            FILING.c.title,
+            FILING.c.kind,
+            ORGANISATION.c.name.label("organisation_name"),
+        )
+        .select_from(TRANSITION)
+        .join(FILING, FILING.c.id == TRANSITION.c.filing_id)
+        .join(ORGANISATION, ORGANISATION.c.id == FILING.c.organisation_id)
+        .where(
+            TRANSITION.c.event.in_(list(events)),
+            TRANSITION.c.effective_at >= start,
+            TRANSITION.c.effective_at < end,
+        )
+        .order_by(TRANSITION.c.effective_at, TRANSITION.c.id)
+    )
+    out = []
+    for row in conn.execute(statement).mappings():
+        item = dict(row)
+        item["effective_at"] = repo.to_utc(item["effective_at"])
+        out.append(item)
+    return out
+
+
+def next_event_after(conn: Connection, filing_id: int, transition_id: int, event: str) -> datetime | None:
+    """When the filing's first `event` after this transition took effect, if it happened."""
+    statement = (
+        select(TRANSITION.c.effective_at)
+        .where(
+            TRANSITION.c.filing_id == filing_id, TRANSITION.c.id > transition_id, TRANSITION.c.event == event
+        )
+        .order_by(TRANSITION.c.id)
+        .limit(1)
+    )
+    return repo.to_utc(conn.execute(statement).scalar())
