@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,8 @@ class RawRow:
     """"registration" for the 登记 series of the CAC generative-AI list, "filing" for the 备案 series."""
     list_date: date | None = None
     """A date read from the list's title line (`2024年1月`), used when a row has no date of its own."""
+    original: tuple[tuple[str, str], ...] = ()
+    """Every cell as (column as written, text), ignored columns too: what `--skip-invalid` writes back."""
 
     @property
     def where(self) -> str:
@@ -432,7 +434,12 @@ def _tabulate(
                 )
         if len(table.rows) >= MAX_ROWS:
             raise ImportFileError(f"{table.path.name} has more than {MAX_ROWS:,} rows; split it")
-        table.rows.append(RawRow(number, cells, layout, sheet, series, list_date))
+        original = tuple(
+            (headers[i], formulas[i] or _plain_text(values[i]))
+            for i in range(min(len(headers), len(values)))
+            if headers[i]
+        )
+        table.rows.append(RawRow(number, cells, layout, sheet, series, list_date, original))
         if progress is not None and len(table.rows) % 1000 == 0:
             progress(len(table.rows))
     if mapping is None:
@@ -449,6 +456,17 @@ def _looks_like_header(texts: list[str], mapping: dict[int, str]) -> bool:
         if re.search(r"\d{6,}", text) or re.search(r"-20\d{6}", text):
             return False
     return True
+
+
+def _plain_text(value: Any) -> str:
+    """A cell as text for writing back (dates as ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _text(value: Any) -> str:
@@ -531,6 +549,10 @@ def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progre
                     cells[target] = Cell(key, value)
             if len(table.rows) >= MAX_ROWS:
                 raise ImportFileError(f"{path.name} has more than {MAX_ROWS:,} lines; split it")
-            table.rows.append(RawRow(number, cells, Layout.SPREADSHEET))
+            original = tuple(
+                (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+                for key, value in data.items()
+            )
+            table.rows.append(RawRow(number, cells, Layout.SPREADSHEET, original=original))
             if progress is not None and len(table.rows) % 1000 == 0:
                 progress(len(table.rows))

@@ -36,6 +36,8 @@ LIMITS = {
 }
 """Lengths the database holds (characters), checked before anything is written, the same on SQLite and PostgreSQL."""
 BEIJING = timedelta(hours=8)
+HISTORY_SOURCE = "import-history"
+"""History source of events read from a file without a source of their own: real events, timed by forecasts."""
 _LIST_TIME = time(1, 0)  # 09:00 Beijing: a list's date becomes a time of that day in Beijing
 
 # GB/T 2260 province-level codes, for the 属地 column of the generative-AI list (北京, 广东省 …)
@@ -81,6 +83,7 @@ class HistoryEntry:
     recorded_at: datetime | None = None
     actor: str | None = None
     source: str = "import"
+    """`import` for a fact the import records (never timed); a history row keeps its own source."""
     note: str | None = None
     reason: str | None = None
     filing_number: str | None = None
@@ -693,7 +696,7 @@ def _history(check: _RowCheck, kind: Kind, algorithm_type: AlgorithmType | None)
                 effective_at=at,
                 recorded_at=recorded,
                 actor=(_opt(item.get("actor") or item.get("by")) or None),
-                source=_opt(item.get("source")) or "import",
+                source=(_opt(item.get("source")) or HISTORY_SOURCE)[:16],
                 note=_opt(item.get("note")),
                 reason=reason,
                 filing_number=number if event is Event.APPROVE else None,

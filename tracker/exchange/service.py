@@ -639,28 +639,30 @@ class ExchangeService:
     @staticmethod
     def _write_rejected(path: Path, table: Table, plan: ImportPlan) -> int:
         """The rows not imported, with the file's own columns and a `reason` column (CSV, UTF-8 with BOM)."""
-        reasons: dict[int, list[str]] = {}
+        reasons: dict[tuple[str | None, int], list[str]] = {}
         for problem in plan.problems:
-            reasons.setdefault(problem.row, []).append(
+            reasons.setdefault((problem.sheet, problem.row), []).append(
                 f"{problem.column}: {problem.reason}" if problem.column else problem.reason
             )
         for item in plan.conflicts:
-            reasons.setdefault(item.record.row, []).append(item.reason or "conflict")
+            reasons.setdefault((item.record.sheet, item.record.row), []).append(item.reason or "conflict")
         columns: list[str] = []
         for raw in table.rows:
-            for cell in raw.cells.values():
-                if cell.column not in columns and not cell.column.startswith("#"):
-                    columns.append(cell.column)
+            for column, _ in raw.original:
+                if column not in columns:
+                    columns.append(column)
         try:
             with path.open("w", encoding="utf-8-sig", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow([*columns, "reason"])
                 for raw in table.rows:
-                    if raw.number not in reasons:
+                    key = (raw.sheet, raw.number)
+                    if key not in reasons:
                         continue
-                    by_column = {c.column: c for c in raw.cells.values()}
-                    cells = [_cell_text(by_column.get(c)) for c in columns]
-                    writer.writerow([*cells, "; ".join(reasons[raw.number])])
+                    by_column = dict(raw.original)
+                    writer.writerow(
+                        [*(by_column.get(c, "") for c in columns), "; ".join(reasons[key])]
+                    )
             path.chmod(0o600)
         except OSError as exc:
             raise StorageError(f"cannot write the rejected rows to {path}: {exc.strerror or exc}") from None
@@ -822,8 +824,7 @@ def _fact_time(record: ImportRecord, now: datetime) -> datetime:
 
 
 def _returned_from(history: Sequence[HistoryEntry]) -> Stage | None:
-    if not history or history[-1].to_stage is not Stage.RETURNED:
-        return None
+    """The stage the latest return came from (the service keeps it after the resubmission, too)."""
     for entry in reversed(history):
         if entry.event is Event.RETURN_FOR_REVISION:
             return entry.from_stage
@@ -887,16 +888,6 @@ def _field_values(record: ImportRecord, found: dict[str, Any]) -> dict[str, Any]
             continue
         out[name] = value
     return out
-
-
-def _cell_text(cell: Any) -> str:
-    if cell is None:
-        return ""
-    if cell.formula:
-        return str(cell.formula)
-    if cell.value is None:
-        return ""
-    return str(cell.value)
 
 
 def layout_title(layout: Layout) -> str:
