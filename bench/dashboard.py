@@ -80,8 +80,8 @@ def child_dashboard(path: Path, process_start: float) -> dict[str, float]:
     from tracker.factory import open_store
     from tracker.services import FilingService
     from tui.app import make_app
-    from tui.display import COLUMNS
     from tui.screens.dashboard import DashboardScreen
+    from tui.view.columns import COLUMNS
     from tui.widgets.filing_table import FilingTable
 
     painted: dict[tuple[int, int], float] = {}
@@ -153,7 +153,7 @@ def child_datatable(path: Path, process_start: float) -> dict[str, float]:
     from tracker.domain import FilingQuery
     from tracker.factory import open_store
     from tracker.services import FilingService
-    from tui.display import days_in_stage, kind_label, stage_label
+    from tui.view.labels import days_in_stage, kind_label, stage_label
 
     service = FilingService(open_store(f"sqlite:///{path}"), Settings())
     figures: dict[str, float] = {}

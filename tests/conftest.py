@@ -1,4 +1,5 @@
-"""Shared fixtures: a throwaway database on SQLite and on PostgreSQL, a controllable clock, isolated settings."""
+"""Shared fixtures: a throwaway database on SQLite and on PostgreSQL, a controllable clock, isolated settings,
+the CLI runners, the SMS world and gateways (used by `notify/` and `cli/`). Helpers live in `tests.helpers`."""
 
 from __future__ import annotations
 
@@ -6,33 +7,26 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers.cli import Beian, bound_to
+from tests.helpers.clock import FakeClock
+from tests.helpers.sms import FakeSender, World, make_world
+from tests.helpers.twilio import TwilioMock, running_twilio_mock
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
+
+ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 os.environ["TZ"] = "Asia/Shanghai"
 time.tzset()
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    now: datetime = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, **delta: float) -> datetime:
-        """Move forward and return the new time."""
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture(autouse=True)
@@ -128,9 +122,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         target = tmp_path / "beian.db"
         shutil.copy(sqlite_template, target)
         return f"sqlite:///{target}"
-    url = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_url")
     _reset_pg(url)
     return url
+
+
+@pytest.fixture
+def fresh_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Callable[[], str]:
+    """Another empty database of `db_url`'s backend, on demand (on PostgreSQL the test schema, emptied again)."""
+
+    def make() -> str:
+        if db_url.startswith("sqlite"):
+            target = tmp_path / f"fresh-{uuid.uuid4().hex[:8]}.db"
+            shutil.copy(sqlite_template, target)
+            return f"sqlite:///{target}"
+        _reset_pg(db_url)
+        return db_url
+
+    return make
 
 
 @pytest.fixture
@@ -142,7 +151,7 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 @pytest.fixture
-def service(db_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
+def service(db_url: str, clock: FakeClock) -> Iterator[FilingService]:
     """The real service on the test database, with the fake clock."""
     from tracker.config import Settings
     from tracker.factory import open_store
@@ -154,16 +163,43 @@ def service(db_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def beian(db_url: str, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def beian(db_url: str, capsys: pytest.CaptureFixture[str]) -> Beian:
     """`beian --db URL ARGS` in this process, on SQLite and PostgreSQL."""
-    from tests.cli_support import bound_to
-
     return bound_to(capsys, db_url)
 
 
 @pytest.fixture
-def beian_sqlite(sqlite_url: str, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def beian_sqlite(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Beian:
     """`beian --db URL ARGS` in this process, on SQLite only."""
-    from tests.cli_support import bound_to
-
     return bound_to(capsys, sqlite_url)
+
+
+# -- SMS: a database with a filing in final review, an in-process gateway, the local Twilio mock ---------
+
+
+@pytest.fixture
+def world(sqlite_url: str) -> Iterator[World]:
+    """A fresh SQLite database with one organisation and its filing ALG-0001 in final review."""
+    w = make_world(sqlite_url)
+    yield w
+    w.store.dispose()
+
+
+@pytest.fixture
+def fake() -> FakeSender:
+    """A gateway that accepts everything unless told otherwise."""
+    return FakeSender()
+
+
+@pytest.fixture(scope="session")
+def twilio_mock(request: pytest.FixtureRequest) -> Iterator[TwilioMock]:
+    """`../shared/twilio-oai/mock-twilio` on a free loopback port for the session (per xdist worker).
+
+    Prism's npm install is cached under the pytest cache (or `BEIAN_MOCK_TWILIO_CACHE`) for later runs.
+    """
+    cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`
+    default = (
+        Path(cache.mkdir("mock-twilio")) if cache is not None else ROOT / ".pytest_cache" / "mock-twilio"
+    )
+    with running_twilio_mock(Path(os.environ.get("BEIAN_MOCK_TWILIO_CACHE") or default)) as mock:
+        yield mock

@@ -1,18 +1,20 @@
 """The dashboard app: a thin shell holding the service, the display preferences and the change poller.
 
-Screens hold the behaviour. The app polls `service.revision()` in a thread worker every
-`settings.poll_seconds` and publishes `store_changed` when it moves, so a write made in another
-terminal or by a colleague on the same database shows up without a restart.
+Screens hold the behaviour and reach the app only through the `Host` protocol (service, language,
+change signal) and bubbling messages (`SmsQueued`); none imports this module. The app polls
+`service.revision()` in a thread worker every `settings.poll_seconds` and publishes `store_changed`
+when it moves, so a write made in another terminal or by a colleague on the same database shows up
+without a restart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -22,9 +24,20 @@ from textual.worker import Worker
 from states import Lang
 from tracker.config import Settings, save_setting
 from tracker.errors import TrackerError
-from tracker.services import FilingService
-from tui.display import LANGUAGE_NAMES, LANGUAGES
-from tui.messages import RefreshFailed, SmsDispatched, StoreChanged
+from tui.commands import dashboard_commands
+from tui.messages import RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.detail import DetailScreen
+from tui.screens.dialogs.advance import AdvanceScreen
+from tui.screens.dialogs.form_base import FormScreen
+from tui.screens.dialogs.help import HelpScreen, HelpSection
+from tui.screens.dialogs.materials import MaterialsScreen
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES
+from tui.widgets.filing_table import FilingTable
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
+    from tui.screens.host import Host
 
 SAVE_DELAY = 0.5
 """Seconds a preference must stay unchanged before it is written to the settings file."""
@@ -62,8 +75,6 @@ class TrackerApp(App[None]):
 
     def on_mount(self) -> None:
         """Open the dashboard and start watching the database."""
-        from tui.screens.dashboard import DashboardScreen
-
         self.push_screen(DashboardScreen())
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(self.settings.poll_seconds, self._poll)
@@ -111,9 +122,17 @@ class TrackerApp(App[None]):
 
     # -- SMS ------------------------------------------------------------------------------------------
 
+    @on(SmsQueued)
+    def _sms_queued(self) -> None:
+        self.send_queued_sms()
+
     @work(thread=True, exit_on_error=False, group="sms")
     def send_queued_sms(self) -> None:
-        """Deliver the SMS an event just queued, off the UI thread; the outbox keeps anything not sent."""
+        """Deliver the SMS an action just queued, off the UI thread; the outbox keeps anything not sent.
+
+        Posts `SmsDispatched` with the dispatcher's summary (or why nothing was sent: SMS not
+        configured, the database unreachable); never raises.
+        """
         try:
             report = self.service.notify.dispatch_pending()
         except TrackerError as exc:
@@ -162,19 +181,37 @@ class TrackerApp(App[None]):
 
     # -- help and commands ------------------------------------------------------------------------
 
+    def help_sections(self) -> list[HelpSection]:
+        """(Chinese title, English title, bindings) for each place keys apply, as the help screen lists them."""
+        palette: list[BindingType] = [
+            Binding("ctrl+p", "command_palette", "Command palette: search every action")
+        ]
+        return [
+            ("全局", "Everywhere", [*self.BINDINGS, *palette]),
+            ("总览", "Dashboard", list(DashboardScreen.BINDINGS)),
+            ("表格", "Table", list(FilingTable.BINDINGS)),
+            ("详情", "Filing detail", list(DetailScreen.BINDINGS)),
+            ("记录事件", "Advance dialog", list(AdvanceScreen.BINDINGS)),
+            ("材料清单", "Materials dialog", list(MaterialsScreen.BINDINGS)),
+            ("表单", "Forms", list(FormScreen.BINDINGS)),
+        ]
+
     def action_help(self) -> None:
         """Show every key binding."""
-        from tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.help_sections()))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, then every action of the dashboard."""
-        from tui.commands import dashboard_commands
-
         yield from super().get_system_commands(screen)
         yield from dashboard_commands(self, screen)
+
+
+if TYPE_CHECKING:
+
+    def _hosts_screens(app: TrackerApp) -> Host:
+        """A static check (mypy) that the app is the host its screens expect."""
+        return app
 
 
 def make_app(service: FilingService, settings: Settings | None = None) -> TrackerApp:

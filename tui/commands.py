@@ -4,25 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from textual.app import SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from states import Stage
-from tui.display import LANGUAGE_NAMES, LANGUAGES, stage_label
+from tui.screens.dashboard import SORTABLE, DashboardScreen
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES, stage_label
 
-if TYPE_CHECKING:
-    from tui.app import TrackerApp
+
+class PaletteHost(Protocol):
+    """What the palette needs of the app (`TrackerApp` provides it): its keys, help and language actions."""
+
+    BINDINGS: ClassVar[list[BindingType]]
+
+    async def run_action(self, action: str) -> bool:
+        """Run one of the app's actions by name (what a palette entry does)."""
+
+    def get_key_display(self, binding: Binding) -> str:
+        """How a key is shown, e.g. "^p"."""
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+
+    def action_set_language(self, language: str) -> None:
+        """Show names in one language ("zh", "en") or both."""
+
 
 _SKIP = {"help", "quit", "change_theme", "command_palette"}  # Textual lists its own versions of these
 
 
-def dashboard_commands(app: TrackerApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
-    """The commands available on `screen`."""
-    from tui.screens.dashboard import SORTABLE, DashboardScreen
-
+def dashboard_commands(app: PaletteHost, screen: Screen[Any]) -> Iterable[SystemCommand]:
+    """The commands available on `screen`: its key bindings, then the app's, help, languages, sorts, stages."""
     seen: set[str] = set()
     for owner, bindings in ((screen, screen.BINDINGS), (app, app.BINDINGS)):
         for binding in Binding.make_bindings(bindings):

@@ -22,7 +22,7 @@ from tracker.domain import (
     Organisation,
     Transition,
 )
-from tui.deadlines import DeadlineCell
+from tui.view.cells import DeadlineCell
 
 Page = tuple[Filing, ...]
 """One page of a query result, as the service returned it."""
@@ -37,6 +37,14 @@ class StoreChanged(Message, bubble=False):
     def can_replace(self, message: Message) -> bool:
         """A burst of changes needs only the latest revision."""
         return isinstance(message, StoreChanged)
+
+
+@dataclass
+class SmsQueued(Message):
+    """An action put SMS in the outbox (an event that notifies, a retry); the app hands them to the dispatcher.
+
+    Posted by the screen that acted and bubbled up to the app, so no screen needs to know the app.
+    """
 
 
 @dataclass

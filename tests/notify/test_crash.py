@@ -12,7 +12,10 @@ import sys
 
 import pytest
 
-from tests.notify.support import REPO, TwilioMock, World
+from tests.helpers.clock import FakeClock
+from tests.helpers.probes import ROOT
+from tests.helpers.sms import World
+from tests.helpers.twilio import TwilioMock
 from tracker.config import Settings
 from tracker.notify.dispatch import CRASH_ENV, CRASH_EXIT, CRASH_POINTS, dispatch_pending
 from tracker.notify.service import NotifyService
@@ -36,7 +39,7 @@ REACHED_TWILIO = ("after_send", "before_record")  # the process died after the r
 def _run_dispatcher(url: str, mock: TwilioMock, crash: str, concurrency: int = 1) -> int:
     env = {**os.environ, **mock.env(), CRASH_ENV: crash}
     argv = [sys.executable, "-c", DISPATCHER, url, str(concurrency)]
-    done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, CRASH_EXIT), done.stderr
     return done.returncode
 
@@ -85,7 +88,7 @@ def test_a_killed_dispatcher_loses_nothing_and_sends_nothing_twice(
     assert twilio_mock.message_posts() - before == 3
 
 
-def test_a_crashed_unconfigured_run_changes_nothing(world: World, sqlite_url: str, clock: object) -> None:
+def test_a_crashed_unconfigured_run_changes_nothing(world: World, sqlite_url: str, clock: FakeClock) -> None:
     notify = NotifyService(world.store, Settings(), clock=now_utc)
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -93,7 +96,7 @@ def test_a_crashed_unconfigured_run_changes_nothing(world: World, sqlite_url: st
     done = subprocess.run(
         [sys.executable, "-c", DISPATCHER, sqlite_url, "1"],
         env=env,
-        cwd=REPO,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from tests.notify.support import FakeSender, World, make_world, permanent, retryable
+from tests.helpers.clock import FakeClock
+from tests.helpers.sms import FakeSender, World, make_world, permanent, retryable
 from tracker.config import Settings
 from tracker.notify.dispatch import backoff, dispatch_pending
 from tracker.notify.sender import Delivery, SendError
@@ -28,7 +29,7 @@ def world(db_url: str) -> Iterator[World]:
 
 
 @pytest.fixture
-def notify(world: World, clock: Any, fake: FakeSender) -> NotifyService:
+def notify(world: World, clock: FakeClock, fake: FakeSender) -> NotifyService:
     settings = Settings(sms_backoff_seconds=2.0, sms_backoff_max_seconds=60.0, sms_max_attempts=3)
     return NotifyService(world.store, settings, clock=clock, sender=fake, concurrency=1)
 
@@ -59,7 +60,7 @@ def test_pending_rows_are_sent_once_and_their_sid_recorded(
 
 
 def test_a_retryable_error_is_retried_after_backoff(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -82,7 +83,7 @@ def test_a_retryable_error_is_retried_after_backoff(
 
 
 def test_retries_stop_at_the_configured_limit(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -102,7 +103,7 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
 
 
 def test_a_permanent_error_fails_at_once_with_twilio_code(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -136,7 +137,9 @@ def test_limit_and_dry_run(notify: NotifyService, fake: FakeSender, queued: int)
     assert sorted(statuses(notify)) == ["pending", "pending", "sent"]
 
 
-def test_without_configuration_rows_wait_and_go_out_later(world: World, clock: Any, fake: FakeSender) -> None:
+def test_without_configuration_rows_wait_and_go_out_later(
+    world: World, clock: FakeClock, fake: FakeSender
+) -> None:
     unconfigured = NotifyService(world.store, Settings(), clock=clock)
     unconfigured.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -154,7 +157,7 @@ def _force(world: World, **values: Any) -> None:
 
 
 def test_an_abandoned_claim_goes_back_to_pending_after_the_lease(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -167,7 +170,7 @@ def test_an_abandoned_claim_goes_back_to_pending_after_the_lease(
 
 
 def test_an_interrupted_send_becomes_unknown_and_is_never_resent_automatically(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -183,7 +186,7 @@ def test_an_interrupted_send_becomes_unknown_and_is_never_resent_automatically(
 
 
 def test_a_claim_by_a_dead_process_on_this_host_is_recovered_at_once(
-    notify: NotifyService, fake: FakeSender, queued: int, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, queued: int, world: World, clock: FakeClock
 ) -> None:
     import subprocess
     import sys
@@ -209,7 +212,7 @@ def test_a_claim_by_a_dead_process_on_this_host_is_recovered_at_once(
 
 
 def test_status_polling_and_looking_up_unknown_messages(
-    notify: NotifyService, fake: FakeSender, queued: int, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, queued: int, world: World, clock: FakeClock
 ) -> None:
     notify.dispatch_pending()
     first, second, third = sorted(notify.notifications(), key=lambda n: n.id)
@@ -234,7 +237,7 @@ def test_status_polling_and_looking_up_unknown_messages(
 
 
 def test_an_unknown_message_twilio_never_saw_needs_a_forced_retry(
-    notify: NotifyService, fake: FakeSender, world: World, clock: Any
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -248,7 +251,7 @@ def test_an_unknown_message_twilio_never_saw_needs_a_forced_retry(
 
 
 def test_an_unknown_message_can_be_marked_sent_by_hand(
-    notify: NotifyService, world: World, clock: Any
+    notify: NotifyService, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
@@ -259,7 +262,7 @@ def test_an_unknown_message_can_be_marked_sent_by_hand(
     assert notify.dispatch_pending().sent == 0
 
 
-def test_a_gateway_bug_does_not_strand_a_row(world: World, clock: Any) -> None:
+def test_a_gateway_bug_does_not_strand_a_row(world: World, clock: FakeClock) -> None:
     class Broken(FakeSender):
         def send(self, to: str, body: str) -> Any:
             raise RuntimeError("boom with +8613800138000")
@@ -273,7 +276,9 @@ def test_a_gateway_bug_does_not_strand_a_row(world: World, clock: Any) -> None:
     assert n.status == "pending" and n.error_message == "unexpected RuntimeError while sending"
 
 
-def test_parallel_workers_send_every_row_exactly_once(world: World, clock: Any, fake: FakeSender) -> None:
+def test_parallel_workers_send_every_row_exactly_once(
+    world: World, clock: FakeClock, fake: FakeSender
+) -> None:
     notify = NotifyService(world.store, Settings(), clock=clock, sender=fake, concurrency=3)
     for i in range(101):  # several claim batches, whose edges fall while rows are being handed out
         notify.add_recipient(f"+86138{i:08d}", organisation=world.org_id)

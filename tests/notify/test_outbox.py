@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import col, select
 
-from tests.notify.support import NUMBER, FakeSender, World, make_world
+from tests.helpers.clock import FakeClock
+from tests.helpers.sms import NUMBER, FakeSender, World, make_world
 from tracker.config import Settings
 from tracker.errors import NotFound, UsageError
 from tracker.notify.outbox import enqueue_overdue, parse_events
@@ -25,7 +26,7 @@ def world(db_url: str) -> Iterator[World]:
 
 
 @pytest.fixture
-def notify(world: World, clock, fake: FakeSender) -> NotifyService:  # type: ignore[no-untyped-def]
+def notify(world: World, clock: FakeClock, fake: FakeSender) -> NotifyService:
     return NotifyService(world.store, Settings(), clock=clock, sender=fake)
 
 
@@ -98,8 +99,8 @@ def test_approval_queues_one_row_per_phone_with_the_rendered_text(
 
 def test_events_nobody_subscribed_to_queue_nothing(notify: NotifyService, world: World) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
-    assert world.transition("return_for_revision", reason="材料不全", to_stage="returned") == 0
-    assert world.transition("submit", to_stage="initial_review") == 0
+    assert world.transition("return_for_revision", reason="材料不全") == 0
+    assert world.transition("resubmit") == 0
     assert rows(world) == []
 
 

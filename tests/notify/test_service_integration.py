@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.notify.support import NUMBER, FakeSender, World, make_world
+from tests.helpers.clock import FakeClock
+from tests.helpers.sms import NUMBER, FakeSender, World, make_world
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ services = pytest.importorskip("tracker.services", reason="the filing service is
     not hasattr(getattr(services, "FilingService", None), "advance"), reason="FilingService.advance missing"
 )
 def test_approving_a_filing_queues_exactly_one_sms_per_recipient(
-    world: World, clock: Any, fake: FakeSender
+    world: World, clock: FakeClock, fake: FakeSender
 ) -> None:
     from tracker.config import Settings
 

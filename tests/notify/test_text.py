@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_segments_are_counted_as_carriers_do(text: str, encoding: str, segments:
     assert (count.encoding, count.segments) == (encoding, segments)
 
 
-FIELDS = {
+FIELDS: dict[str, Any] = {
     "ref": "ALG-0001",
     "title": "个性化推荐算法",
     "organisation": "北京示例科技有限公司",
@@ -88,14 +89,14 @@ FIELDS = {
     ["approve", "return_for_revision", "reject", "approve_change", "confirm_cancellation", "overdue:D4"],
 )
 def test_every_shipped_template_renders_within_two_segments(language: str, event: str) -> None:
-    message = render(event, language=language, deadline="D4", **FIELDS)  # type: ignore[arg-type]
+    message = render(event, language=language, deadline="D4", **FIELDS)
     assert message.count.segments <= MAX_SEGMENTS
     assert "{" not in message.text
     assert FIELDS["title"] in message.text
 
 
 def test_the_default_approval_text_names_filing_organisation_and_number() -> None:
-    message = render("approve", language="zh", **FIELDS)  # type: ignore[arg-type]
+    message = render("approve", language="zh", **FIELDS)
     assert (
         message.text
         == f"【算法备案】北京示例科技有限公司的「个性化推荐算法」已通过备案，备案编号：{NUMBER}。"
@@ -110,7 +111,7 @@ def test_long_names_are_shortened_to_two_segments_but_the_number_never_is() -> N
         "title": "基于多模态大模型的个性化内容推荐与排序精选算法" * 6,
         "organisation": "北京示例科技有限公司" * 4,
     }
-    message = render("approve", language="zh", **fields)  # type: ignore[arg-type]
+    message = render("approve", language="zh", **fields)
     assert message.shortened
     assert message.count.segments == 2
     assert NUMBER in message.text
@@ -124,14 +125,14 @@ def test_english_text_stays_gsm7_when_shortened() -> None:
         "organisation": "Example Ltd",
         "reason": "x" * 300,
     }
-    message = render("return_for_revision", language="en", **fields)  # type: ignore[arg-type]
+    message = render("return_for_revision", language="en", **fields)
     assert message.count.encoding == "GSM-7"
     assert message.count.segments == 2
     assert "..." in message.text
 
 
 def test_approval_without_a_number_uses_its_own_wording() -> None:
-    message = render("approve", language="zh", **{**FIELDS, "filing_number": None})  # type: ignore[arg-type]
+    message = render("approve", language="zh", **{**FIELDS, "filing_number": None})
     assert message.template == "approve_no_number"
     assert "备案编号" not in message.text
 
@@ -139,4 +140,4 @@ def test_approval_without_a_number_uses_its_own_wording() -> None:
 def test_a_malformed_template_is_a_one_line_config_error(tmp_path: Path) -> None:
     (tmp_path / "sms.zh.toml").write_text('approve = "{organisation} {nonsense}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="nonsense"):
-        render("approve", language="zh", directory=tmp_path, **FIELDS)  # type: ignore[arg-type]
+        render("approve", language="zh", directory=tmp_path, **FIELDS)

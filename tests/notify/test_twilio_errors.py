@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 from pydantic import SecretStr
-from twilio.base.exceptions import TwilioRestException  # type: ignore[import-untyped]
+from twilio.base.exceptions import TwilioRestException
 
 from tracker.config import Settings
 from tracker.errors import ConfigError

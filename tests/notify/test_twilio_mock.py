@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.notify.support import TOKEN, TwilioMock, World
+from tests.helpers.clock import FakeClock
+from tests.helpers.sms import World
+from tests.helpers.twilio import TOKEN, TwilioMock
 from tracker.config import Settings
 from tracker.notify.dispatch import dispatch_pending
 from tracker.notify.service import NotifyService
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.twilio
 
 
 @pytest.fixture
-def one_row(world: World, clock: Any) -> NotifyService:
+def one_row(world: World, clock: FakeClock) -> NotifyService:
     """One pending approval SMS."""
     NotifyService(world.store, Settings(), clock=clock).add_recipient(
         "13800138000", organisation=world.org_id
@@ -26,12 +28,12 @@ def one_row(world: World, clock: Any) -> NotifyService:
     return NotifyService(world.store, Settings(), clock=clock)
 
 
-def _only(world: World, clock: Any) -> Any:
+def _only(world: World, clock: FakeClock) -> Any:
     [n] = NotifyService(world.store, Settings(), clock=clock).notifications()
     return n
 
 
-def _send(world: World, settings: Settings, clock: Any, prefer: str | None = None) -> Any:
+def _send(world: World, settings: Settings, clock: FakeClock, prefer: str | None = None) -> Any:
     sender = TwilioSender.from_settings(settings, headers={"Prefer": prefer} if prefer else None)
     try:
         return dispatch_pending(world.store, settings, clock=clock, sender=sender)
@@ -40,7 +42,7 @@ def _send(world: World, settings: Settings, clock: Any, prefer: str | None = Non
 
 
 def test_success_stores_the_sid(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     before = twilio_mock.message_posts()
     report = dispatch_pending(world.store, twilio_mock.settings(), clock=clock)
@@ -51,14 +53,14 @@ def test_success_stores_the_sid(
 
 
 def test_a_messaging_service_can_replace_the_sender_number(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     settings = twilio_mock.settings(twilio_from=None, twilio_messaging_service_sid="MG" + "0" * 32)
     assert dispatch_pending(world.store, settings, clock=clock).sent == 1
 
 
 def test_an_invalid_number_fails_at_once_without_retry(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     before = twilio_mock.message_posts()
     settings = twilio_mock.settings()
@@ -72,7 +74,7 @@ def test_an_invalid_number_fails_at_once_without_retry(
 
 
 def test_unsubscribed_fails_with_its_code(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     _send(world, twilio_mock.settings(), clock, "code=400, example=unsubscribed")
     n = _only(world, clock)
@@ -80,7 +82,7 @@ def test_unsubscribed_fails_with_its_code(
 
 
 def test_429_then_success_is_retried(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     before = twilio_mock.message_posts()
     settings = twilio_mock.settings()
@@ -96,7 +98,7 @@ def test_429_then_success_is_retried(
 
 @pytest.mark.parametrize("code", [500, 503])
 def test_server_errors_are_retried_up_to_the_limit(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService, code: int
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService, code: int
 ) -> None:
     before = twilio_mock.message_posts()
     settings = twilio_mock.settings(sms_max_attempts=3)
@@ -111,7 +113,7 @@ def test_server_errors_are_retried_up_to_the_limit(
 def test_bad_credentials_fail_the_row_and_stop(
     twilio_mock: TwilioMock,
     world: World,
-    clock: Any,
+    clock: FakeClock,
     one_row: NotifyService,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -126,7 +128,7 @@ def test_bad_credentials_fail_the_row_and_stop(
 
 
 def test_unconfigured_rows_stay_pending_and_go_out_once_configured(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     before = twilio_mock.message_posts()
     report = dispatch_pending(world.store, twilio_mock.settings(twilio_auth_token=None), clock=clock)
@@ -138,7 +140,7 @@ def test_unconfigured_rows_stay_pending_and_go_out_once_configured(
 
 
 def test_api_key_and_secret_work_instead_of_the_token(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     from pydantic import SecretStr
 
@@ -149,7 +151,7 @@ def test_api_key_and_secret_work_instead_of_the_token(
 
 
 def test_status_polls_twilio(
-    twilio_mock: TwilioMock, world: World, clock: Any, one_row: NotifyService
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     settings = twilio_mock.settings()
     dispatch_pending(world.store, settings, clock=clock)

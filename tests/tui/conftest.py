@@ -1,4 +1,4 @@
-"""Dashboard fixtures: a real service on a throwaway SQLite file, with the fixed clock of `tui_support`."""
+"""Dashboard fixtures: a real service on a throwaway SQLite file, with the fixed clock of `tests.helpers.tui`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tui_support import fixed_clock, portfolio
 
+from tests.helpers.tui import fixed_clock, portfolio
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.services import FilingService

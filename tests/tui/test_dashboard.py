@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
-from tui_support import SIZE, shown_text, wait_for
 
 from states import Stage
+from tests.helpers.tui import SIZE, shown_text, wait_for
 from tracker.errors import StorageError
 from tracker.services import FilingService
 from tui.app import make_app
@@ -22,8 +22,8 @@ from tui.messages import (
     StageCountsLoaded,
     StoreChanged,
 )
-from tui.screens.advance import AdvanceScreen
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.dialogs.advance import AdvanceScreen
 from tui.widgets.filing_table import FilingTable
 from tui.widgets.stage_funnel import StageFunnel
 

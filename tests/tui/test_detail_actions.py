@@ -7,17 +7,17 @@ from typing import Any
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import OptionList
-from tui_support import ORG, SIZE, shown_text, wait_for
 
 from states import Event
+from tests.helpers.tui import ORG, SIZE, shown_text, wait_for
 from tracker.domain import FilingDraft
 from tracker.services import FilingService
 from tui.app import TrackerApp, make_app
 from tui.messages import FilingDetailLoaded, FilingsLoaded, MaterialMarked, MaterialsLoaded, SmsRetried
 from tui.screens.detail import DetailScreen
-from tui.screens.materials import MaterialsScreen
-from tui.widgets.extensions import MaterialsPanel
+from tui.screens.dialogs.materials import MaterialsScreen
 from tui.widgets.filing_table import FilingTable
+from tui.widgets.panels import MaterialsPanel
 
 
 def submit_allowed(service: FilingService, ref: str) -> bool:

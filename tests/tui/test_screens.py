@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.message import Message
 from textual.widgets import Input, Select, Static
-from tui_support import CODE, ORG, SIZE, shown_text, wait_for
 
 from states import Event, Stage
+from tests.helpers.tui import CODE, ORG, SIZE, shown_text, wait_for
 from tracker.config import Settings
 from tracker.services import FilingService
 from tui.app import make_app
@@ -24,12 +24,10 @@ from tui.messages import (
 )
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
-from tui.screens.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
-from tui.screens.help import HelpScreen, binding_sections
-from tui.widgets.extensions import DeadlinesPanel, MaterialsPanel
+from tui.screens.dialogs.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
+from tui.screens.dialogs.help import HelpScreen
 from tui.widgets.filing_table import FilingTable
-from tui.widgets.panels import EventsPanel, FieldsPanel
-from tui.widgets.timeline import TimelinePanel
+from tui.widgets.panels import DeadlinesPanel, EventsPanel, FieldsPanel, MaterialsPanel, TimelinePanel
 
 
 async def test_an_empty_database_explains_how_to_start(service: FilingService) -> None:
@@ -149,7 +147,7 @@ async def test_every_key_binding_is_in_the_command_palette_and_the_help(service:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = shown_text(app.screen.query_one("#help Static", Static))
-        for _zh, _en, bindings in binding_sections():
+        for _zh, _en, bindings in app.help_sections():
             for binding in bindings:
                 assert getattr(binding, "description", "") in shown
         await pilot.press("escape")

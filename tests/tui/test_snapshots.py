@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, settle, still_cursor
 
+from tests.helpers.tui import SIZE, settle, still_cursor
 from tracker.demo import seed_demo
 from tracker.services import FilingService
 from tui.app import make_app

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.message import Message
-from tui_support import ORG, SIZE, wait_for
 
 from states import Kind, Stage
+from tests.helpers.tui import ORG, SIZE, wait_for
 from tracker.domain import FilingDraft
 from tracker.services import FilingService
 from tui.app import make_app
-from tui.display import COLUMNS, column_widths, fit, stage_label
 from tui.messages import FilingsLoaded, PageLoaded
-from tui.widgets.filing_table import PAGE_SIZE, FilingTable
-from tui.widgets.result_window import ResultWindow
+from tui.view.columns import COLUMNS, column_widths
+from tui.view.labels import fit, stage_label
+from tui.widgets.filing_table import PAGE_SIZE, FilingTable, ResultWindow
 
 ROWS = 2 * PAGE_SIZE + 50
 

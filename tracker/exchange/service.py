@@ -660,9 +660,7 @@ class ExchangeService:
                     if key not in reasons:
                         continue
                     by_column = dict(raw.original)
-                    writer.writerow(
-                        [*(by_column.get(c, "") for c in columns), "; ".join(reasons[key])]
-                    )
+                    writer.writerow([*(by_column.get(c, "") for c in columns), "; ".join(reasons[key])])
             path.chmod(0o600)
         except OSError as exc:
             raise StorageError(f"cannot write the rejected rows to {path}: {exc.strerror or exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,13 +18,17 @@ from textual.worker import get_current_worker
 from states import Stage
 from tracker.domain import Filing, FilingQuery
 from tracker.errors import TrackerError
-from tui.deadlines import fetch_deadlines
-from tui.display import COLUMNS, Column, pick
 from tui.messages import DeadlinesLoaded, FilingsLoaded, LoadFailed, PageLoaded, StageCountsLoaded
 from tui.screens.filing_actions import FilingActions
+from tui.view.cells import DeadlineCell, deadline_cell
+from tui.view.columns import COLUMNS, Column
+from tui.view.labels import pick
 from tui.widgets.filing_table import PAGE_SIZE, FilingTable
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.stage_funnel import StageFunnel
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
 
 DEADLINE_DELAY = 0.1
 """Seconds of scroll stillness before the deadline column is filled in."""
@@ -89,8 +94,8 @@ class DashboardScreen(FilingActions, Screen[None]):
         """Load the first page and follow changes and language."""
         self.table.language = self.lang
         self.table.display = False
-        self.tracker.store_changed.subscribe(self, self._store_changed)
-        self.watch(self.tracker, "language", self._language_changed, init=False)
+        self.host.store_changed.subscribe(self, self._store_changed)
+        self.watch(self.app, "language", self._language_changed, init=False)
         self.table.focus()
         self.reload(new_query=True)
 
@@ -108,32 +113,25 @@ class DashboardScreen(FilingActions, Screen[None]):
             pages = tuple(range(top // PAGE_SIZE, (top + self.table.size.height) // PAGE_SIZE + 1))
         self._load_filings(self.generation, self.filters, pages)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="filings")
     def _load_filings(self, generation: int, query: FilingQuery, pages: tuple[int, ...]) -> None:
         """The revision, the total and the pages on screen, in one result message."""
-        service = self.service
-        try:
+
+        def load(service: FilingService) -> FilingsLoaded:
             revision = service.revision()
             total = service.count(query)
             window = (
                 replace(query, offset=p * PAGE_SIZE, limit=PAGE_SIZE) for p in pages if p * PAGE_SIZE < total
             )
             loaded = {w.offset // PAGE_SIZE: tuple(service.filings(w)) for w in window}
-            now = service.clock()
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(FilingsLoaded(generation, query, revision, total, loaded, now))
+            return FilingsLoaded(generation, query, revision, total, loaded, service.clock())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
+        self.call_service(load, group="filings")
+
     def _load_counts(self, generation: int, query: FilingQuery) -> None:
         """Filings per stage, for the funnel."""
-        try:
-            counts = self.service.stage_counts(query)
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(StageCountsLoaded(generation, counts))
+        self.call_service(
+            lambda service: StageCountsLoaded(generation, service.stage_counts(query)), group="counts"
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pages")
     def _load_pages(self, generation: int, query: FilingQuery, pages: tuple[int, ...]) -> None:
@@ -151,8 +149,17 @@ class DashboardScreen(FilingActions, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="deadlines")
     def _load_deadlines(self, generation: int, filings: tuple[Filing, ...]) -> None:
-        """The deadline column for the rows on screen (the rules layer is slower than a page)."""
-        cells = fetch_deadlines(self.service, filings)
+        """The deadline column for the rows on screen (the rules layer is slower than a page).
+
+        A refusal leaves the column hidden (`cells` None) rather than interrupting the table.
+        """
+        cells: dict[int, DeadlineCell] | None
+        try:
+            found = self.service.rules.next_deadlines([f.id for f in filings])
+        except TrackerError:
+            cells = None
+        else:
+            cells = {filing_id: deadline_cell(d) for filing_id, d in found.items()}
         if not get_current_worker().is_cancelled:
             self.post_message(DeadlinesLoaded(generation, tuple(f.id for f in filings), cells))
 

@@ -1,28 +1,85 @@
-"""One filing: its fields, the events allowed or refused now, its history, and any extension panels."""
+"""One filing: its fields, the events allowed or refused now, its history, and the extension panels.
+
+The screen lists its extension panels explicitly (`PANELS`), each with the service call that feeds it;
+one thread worker reads the filing and every panel's data, so a panel never calls the service itself.
+"""
 
 from __future__ import annotations
 
-from textual import on, work
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from tracker.domain import Filing
 from tracker.errors import NotFound, TrackerError
-from tui.display import pick
-from tui.messages import ActionFailed, FilingDetailLoaded, LoadFailed, SmsRetried
-from tui.screens._base import UsesService
-from tui.widgets import extensions  # also registers the rules and SMS panels
-from tui.widgets.panels import EXTENSION_PANELS, EventsPanel, ExtensionPanel, FieldsPanel, PanelFailed
-from tui.widgets.timeline import TimelinePanel
+from tui.messages import ActionFailed, FilingDetailLoaded, LoadFailed, SmsQueued, SmsRetried
+from tui.screens.dialogs.advance import AdvanceScreen
+from tui.screens.dialogs.forms import EditFilingScreen
+from tui.screens.dialogs.materials import MaterialsScreen
+from tui.screens.host import UsesHost, action_failed
+from tui.view.labels import mask, pick
+from tui.widgets.panels import (
+    Deadlines,
+    DeadlinesPanel,
+    EventsPanel,
+    ExtensionPanel,
+    FieldsPanel,
+    MaterialsPanel,
+    NotificationsPanel,
+    PanelFailed,
+    TimelinePanel,
+)
+
+if TYPE_CHECKING:
+    from tracker.services import FilingService
 
 RETRYABLE = frozenset({"failed", "unknown"})
 """Outbox statuses the retry key picks up (pending rows go out on their own)."""
 
+PanelFetch = Callable[["FilingService", Filing], object]
+"""The service call feeding one extension panel (run in the screen's thread worker)."""
 
-class DetailScreen(UsesService, Screen[None]):
+
+def deadlines_of(service: FilingService, filing: Filing) -> Deadlines:
+    """Running statutory deadlines (counted in working days) and the review forecast (Beijing dates).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
+    return Deadlines(tuple(service.rules.deadlines(filing.id)), service.rules.forecast(filing.id))
+
+
+def materials_of(service: FilingService, filing: Filing) -> object:
+    """The filing's materials checklist, in the rule set's order (a tuple of `MaterialStatus`).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
+    return tuple(service.rules.materials(filing.id))
+
+
+def notifications_of(service: FilingService, filing: Filing) -> object:
+    """The filing's latest 20 outbox rows, newest first (a tuple of `Notification`, times in UTC).
+
+    Raises `NotFound` when the filing is gone; any other `TrackerError` is shown inside the panel.
+    """
+    return tuple(service.notify.notifications(filing.id, limit=20))
+
+
+PANELS: tuple[tuple[type[ExtensionPanel], PanelFetch], ...] = (
+    (DeadlinesPanel, deadlines_of),
+    (MaterialsPanel, materials_of),
+    (NotificationsPanel, notifications_of),
+)
+"""The extension panels, in order within their slot, each with the service call that feeds it."""
+
+
+class DetailScreen(UsesHost, Screen[None]):
     """Everything about one filing; refreshed whenever the database changes."""
 
     BINDINGS = [
@@ -57,7 +114,7 @@ class DetailScreen(UsesService, Screen[None]):
 
     @staticmethod
     def _extensions(slot: str) -> ComposeResult:
-        for panel in EXTENSION_PANELS:
+        for panel, _fetch in PANELS:
             if slot == panel.SLOT:
                 extension = panel(id=f"extension-{panel.__name__.lower()}", classes="extension")
                 extension.display = False
@@ -66,8 +123,8 @@ class DetailScreen(UsesService, Screen[None]):
     def on_mount(self) -> None:
         """Load the filing and follow changes."""
         self.sub_title = self.ref
-        self.tracker.store_changed.subscribe(self, self._store_changed)
-        self.watch(self.tracker, "language", self._render_detail, init=False)
+        self.host.store_changed.subscribe(self, self._store_changed)
+        self.watch(self.app, "language", self._render_detail, init=False)
         self.reload()
 
     def reload(self) -> None:
@@ -78,29 +135,28 @@ class DetailScreen(UsesService, Screen[None]):
         if self.detail is None or revision != self.detail.revision:
             self.reload()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def _load(self, filing_id: int) -> None:
-        """The filing, its history, its events and each extension panel's data."""
-        service = self.service
-        try:
+        """The filing, its history, its events and each extension panel's data, in one message."""
+
+        def load(service: FilingService) -> FilingDetailLoaded:
             revision = service.revision()
             filing = service.filing(filing_id)
             history = tuple(service.history(filing_id))
             outcomes = tuple(service.events(filing_id))
-            extras = {panel.__name__: self._fetch(panel, filing) for panel in EXTENSION_PANELS}
-            now = service.clock()
-        except NotFound:
-            self.post_message(LoadFailed(f"{self.ref} no longer exists"))
-            return
-        except TrackerError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(FilingDetailLoaded(revision, filing, history, outcomes, now, extras))
+            extras = {panel.__name__: self._fetch(service, fetch, filing) for panel, fetch in PANELS}
+            return FilingDetailLoaded(revision, filing, history, outcomes, service.clock(), extras)
 
-    def _fetch(self, panel: type[ExtensionPanel], filing: Filing) -> object | None:
+        def failed(error: TrackerError) -> Message:
+            gone = isinstance(error, NotFound)
+            return LoadFailed(f"{self.ref} no longer exists" if gone else str(error))
+
+        self.call_service(load, group="detail", failed=failed)
+
+    @staticmethod
+    def _fetch(service: FilingService, fetch: PanelFetch, filing: Filing) -> object:
         """One panel's data; its refusal is shown in the panel, not as a failed screen."""
         try:
-            return panel.fetch(self.service, filing)
+            return fetch(service, filing)
         except NotFound:
             raise
         except TrackerError as exc:
@@ -144,41 +200,30 @@ class DetailScreen(UsesService, Screen[None]):
 
     def action_advance(self) -> None:
         """Record an event for this filing."""
-        from tui.screens.advance import AdvanceScreen
-
         self.app.push_screen(AdvanceScreen(self.filing_id, self.ref), self._changed)
 
     def action_edit(self) -> None:
         """Edit this filing's descriptive fields."""
-        from tui.screens.forms import EditFilingScreen
-
         if self.detail is not None:
             self.app.push_screen(EditFilingScreen(self.detail.filing), self._changed)
 
     def action_materials(self) -> None:
         """Tick or untick this filing's checklist items."""
-        from tui.screens.materials import MaterialsScreen
-
         self.app.push_screen(MaterialsScreen(self.filing_id, self.ref), self._changed)
 
     def action_retry_sms(self) -> None:
         """Queue this filing's latest failed (or unknown) SMS again and send it."""
         self._retry(self.filing_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="retry-sms")
     def _retry(self, filing_id: int) -> None:
         """Retry the newest failed or unknown row; `unknown` is forced, as the user asked for it by name."""
-        try:
-            rows = self.service.notify.notifications(filing_id, limit=20)
+
+        def retry(service: FilingService) -> SmsRetried:
+            rows = service.notify.notifications(filing_id, limit=20)
             latest = next((n for n in rows if n.status in RETRYABLE), None)
-            retried = None if latest is None else self.service.notify.retry(latest.id, force=True)
-        except ImportError:
-            self.post_message(ActionFailed("the notification layer is not installed"))
-            return
-        except TrackerError as exc:
-            self.post_message(ActionFailed(str(exc)))
-            return
-        self.post_message(SmsRetried(retried))
+            return SmsRetried(None if latest is None else service.notify.retry(latest.id, force=True))
+
+        self.call_service(retry, group="retry-sms", failed=action_failed)
 
     @on(SmsRetried)
     def _sms_retried(self, message: SmsRetried) -> None:
@@ -189,16 +234,11 @@ class DetailScreen(UsesService, Screen[None]):
             )
             return
         self.notify(
-            pick(
-                lang, f"短信 {n.id} 已重新排队", f"SMS {n.id} to {extensions.mask(n.phone)} is queued again."
-            ),
+            pick(lang, f"短信 {n.id} 已重新排队", f"SMS {n.id} to {mask(n.phone)} is queued again."),
             title="短信 SMS",
             markup=False,
         )
-        from tui.app import TrackerApp  # deferred: the app module imports the screens
-
-        if isinstance(self.app, TrackerApp):
-            self.app.send_queued_sms()
+        self.post_message(SmsQueued())  # the app hands it to the dispatcher
         self.reload()
 
     @on(ActionFailed)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from tracker.domain import Filing
-from tui.screens._base import UsesService
+from tui.screens.detail import DetailScreen
+from tui.screens.dialogs.advance import AdvanceScreen
+from tui.screens.dialogs.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
+from tui.screens.host import UsesHost
 from tui.widgets.filing_table import FilingTable
 
 
-class FilingActions(UsesService):
+class FilingActions(UsesHost):
     """Mixed into the dashboard screen, which provides `table` and `reload`."""
 
     @property
@@ -27,8 +30,6 @@ class FilingActions(UsesService):
 
     def on_filing_table_filing_selected(self, message: FilingTable.FilingSelected) -> None:
         """Open a filing chosen in the table."""
-        from tui.screens.detail import DetailScreen
-
         self.app.push_screen(DetailScreen(message.filing.id, message.filing.ref))
 
     def action_open(self) -> None:
@@ -37,31 +38,23 @@ class FilingActions(UsesService):
 
     def action_advance(self) -> None:
         """Record an event for the selected filing."""
-        from tui.screens.advance import AdvanceScreen
-
         filing = self._selected()
         if filing is not None:
             self.app.push_screen(AdvanceScreen(filing.id, filing.ref), self._changed)
 
     def action_edit(self) -> None:
         """Edit the selected filing's descriptive fields."""
-        from tui.screens.forms import EditFilingScreen
-
         filing = self._selected()
         if filing is not None:
             self.app.push_screen(EditFilingScreen(filing), self._changed)
 
     def action_new_filing(self) -> None:
         """Add a filing in draft."""
-        from tui.screens.forms import NewFilingScreen
-
         selected = self.table.selected
         self.app.push_screen(NewFilingScreen(selected.organisation if selected else None), self._changed)
 
     def action_new_organisation(self) -> None:
         """Register an organisation."""
-        from tui.screens.forms import NewOrganisationScreen
-
         self.app.push_screen(NewOrganisationScreen(), self._changed)
 
     def _changed(self, result: object) -> None:

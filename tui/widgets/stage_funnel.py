@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from states import Lang, Stage
-from tui.display import fit, pick, stage_label, stage_style
+from tui.view.labels import fit, pick, stage_label, stage_style
 
 ALL = "all"
 

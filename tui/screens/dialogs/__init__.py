@@ -1,0 +1,1 @@
+"""Modal screens over the dashboard or the detail view: advance, materials, the forms, and help."""
