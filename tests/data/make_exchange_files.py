@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -20,7 +22,7 @@ OUT = Path(__file__).parent / "exchange"
 
 # -- our own spreadsheet, Chinese headers ---------------------------------------------------------------------------
 
-SPREADSHEET_HEADER = [
+SPREADSHEET_HEADER: list[Any] = [
     "参考号",
     "主体名称",
     "统一社会信用代码",
@@ -34,7 +36,7 @@ SPREADSHEET_HEADER = [
     "上线时间",
     "备注",
 ]
-SPREADSHEET_ROWS = [
+SPREADSHEET_ROWS: list[list[Any]] = [
     [
         "ENT-0001",
         "北京星河智算科技有限公司",
@@ -123,8 +125,17 @@ SPREADSHEET_ROWS = [
 
 # -- 境内互联网信息服务算法备案清单 ----------------------------------------------------------------------------------
 
-ALGORITHM_HEADER = ["序号", "算法名称", "算法类别", "主体名称", "应用产品", "主要用途", "备案编号", "备注"]
-ALGORITHM_ROWS = [
+ALGORITHM_HEADER: list[Any] = [
+    "序号",
+    "算法名称",
+    "算法类别",
+    "主体名称",
+    "应用产品",
+    "主要用途",
+    "备案编号",
+    "备注",
+]
+ALGORITHM_ROWS: list[list[Any]] = [
     [
         1,
         "星河资讯个性化推送算法",
@@ -179,8 +190,17 @@ ALGORITHM_ROWS = [
 
 # -- 境内深度合成服务算法备案清单 --------------------------------------------------------------------------------------
 
-DEEP_SYNTHESIS_HEADER = ["序号", "算法名称", "角色", "主体名称", "应用产品", "主要用途", "备案编号", "备注"]
-DEEP_SYNTHESIS_ROWS = [
+DEEP_SYNTHESIS_HEADER: list[Any] = [
+    "序号",
+    "算法名称",
+    "角色",
+    "主体名称",
+    "应用产品",
+    "主要用途",
+    "备案编号",
+    "备注",
+]
+DEEP_SYNTHESIS_ROWS: list[list[Any]] = [
     [
         1,
         "星河写作助手生成合成算法",
@@ -225,8 +245,8 @@ DEEP_SYNTHESIS_ROWS = [
 
 # -- 生成式人工智能服务已备案信息 (备案 series, then the 登记 series) -----------------------------------------------------
 
-GENAI_FILED_HEADER = ["序号", "属地", "模型名称", "备案单位", "备案号", "备案时间"]
-GENAI_FILED_ROWS = [
+GENAI_FILED_HEADER: list[Any] = ["序号", "属地", "模型名称", "备案单位", "备案号", "备案时间"]
+GENAI_FILED_ROWS: list[list[Any]] = [
     [1, "北京", "星河大模型", "北京星河智算科技有限公司", "Beijing-XingHe-202511140031", date(2025, 12, 2)],
     [2, "上海", "青禾大模型", "上海青禾数据服务有限公司", "Shanghai-QingHe-202510280044", date(2025, 12, 2)],
     [
@@ -246,8 +266,8 @@ GENAI_FILED_ROWS = [
         date(2025, 12, 2),
     ],
 ]
-GENAI_REGISTERED_HEADER = ["序号", "属地", "模型名称", "登记单位", "上线编号", "登记时间"]
-GENAI_REGISTERED_ROWS = [
+GENAI_REGISTERED_HEADER: list[Any] = ["序号", "属地", "模型名称", "登记单位", "上线编号", "登记时间"]
+GENAI_REGISTERED_ROWS: list[list[Any]] = [
     [
         1,
         "广东",
@@ -267,13 +287,13 @@ GENAI_REGISTERED_ROWS = [
 ]
 
 
-def write_csv(path: Path, rows: list[list[object]], encoding: str) -> None:
+def write_csv(path: Path, rows: Sequence[Sequence[Any]], encoding: str) -> None:
     with path.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle).writerows(rows)
 
 
-def sheet(book: openpyxl.Workbook, title: str, rows: list[list[object]], *, first: bool = False) -> None:
-    ws = book.active if first else book.create_sheet()
+def sheet(book: openpyxl.Workbook, title: str, rows: Sequence[Sequence[Any]], *, first: bool = False) -> None:
+    ws: Any = book.active if first else book.create_sheet()
     assert ws is not None
     ws.title = title
     for row in rows:
@@ -284,7 +304,8 @@ def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    table = [SPREADSHEET_HEADER, *SPREADSHEET_ROWS]
+    (OUT / "__init__.py").write_text("")  # the tests' folders are packages, this one too
+    table: list[list[Any]] = [SPREADSHEET_HEADER, *SPREADSHEET_ROWS]
     write_csv(OUT / "portfolio_utf8.csv", table, "utf-8")
     write_csv(OUT / "portfolio_utf8_bom.csv", table, "utf-8-sig")
     write_csv(OUT / "portfolio_gbk.csv", table, "gbk")  # as Excel on Chinese Windows saves "CSV"
@@ -305,7 +326,7 @@ def main() -> None:
             "filing_number": "网信算备110108555010102250013号",
         },
     ]
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"ref": "ENT-0001", "organisation": "北京星河智算科技有限公司", "credit_code": "91110108MA01A2B3CF", "title": "星河 主体备案", "kind": "entity",
          "history": [{"event": "submit", "effective_at": "2025-03-01T09:00:00+08:00"}, {"event": "approve", "effective_at": "2025-03-10T09:00:00+08:00"}]},
         {"ref": "ALG-0002", "organisation": "北京星河智算科技有限公司", "title": "星河资讯个性化推送算法", "kind": "algorithm",
@@ -397,7 +418,6 @@ def main() -> None:
     book = openpyxl.Workbook()
     sheet(book, "台账", [SPREADSHEET_HEADER, SPREADSHEET_ROWS[1], SPREADSHEET_ROWS[2]], first=True)
     ws = book.active
-    assert ws is not None
     ws["D3"] = '=CONCATENATE("星河资讯","个性化推送算法")'
     book.save(OUT / "bad_formula.xlsx")
 

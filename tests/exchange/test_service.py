@@ -6,6 +6,7 @@ import csv
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,9 +71,9 @@ def portfolio(service: FilingService, clock: FakeClock) -> None:
     clock.tick(days=1)
 
 
-def snapshot(exchange: ExchangeService) -> list[tuple[object, ...]]:
+def snapshot(exchange: ExchangeService) -> list[tuple[Any, ...]]:
     service = exchange.filings
-    out = []
+    out: list[tuple[Any, ...]] = []
     for f in service.filings():
         history = [
             (

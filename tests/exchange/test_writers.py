@@ -301,7 +301,7 @@ def test_xlsx_report_figures_parse_back_with_a_native_chart(tmp_path: Path) -> N
         None,
     ] in summary
     approved = [[c.value for c in row] for row in book["已备案 Approved"].iter_rows(min_row=2)]
-    assert approved[0][3] == NUMBER and approved[0][4].date() == date(2026, 10, 20)
+    assert approved[0][3] == NUMBER and approved[0][4] == datetime(2026, 10, 20)
     times = [[c.value for c in row] for row in book["用时 Stage times"].iter_rows(min_row=2)]
     assert times == [["资质初审 (initial review)", 4, 6, 11], ["线上二审 (second review)", 3, 12.5, 30]]
     deadlines = [[c.value for c in row] for row in book["期限 Deadlines"].iter_rows(min_row=2)]
