@@ -417,8 +417,8 @@ def main() -> None:
     )
     book = openpyxl.Workbook()
     sheet(book, "台账", [SPREADSHEET_HEADER, SPREADSHEET_ROWS[1], SPREADSHEET_ROWS[2]], first=True)
-    ws = book.active
-    ws["D3"] = '=CONCATENATE("星河资讯","个性化推送算法")'
+    formula_sheet: Any = book.active
+    formula_sheet["D3"] = '=CONCATENATE("星河资讯","个性化推送算法")'
     book.save(OUT / "bad_formula.xlsx")
 
 
