@@ -38,6 +38,8 @@ def normalise_filing_number(text: str) -> str:
 # -- reading a number out of pasted text (product footers, disclosure pages, the CAC's translated lists) --------
 
 _ALGO_PREFIXED = re.compile(r"网信算备\s*:?\s*(?P<digits>\d(?:\s?\d)*)(?:\s*(?P<hao>号))?", re.ASCII)
+_ALGO_SHAPE = re.compile(r"^网信算备\d{21}号$", re.ASCII)
+_REGISTRATION_EXACT = re.compile(r"^[A-Z][A-Za-z]+-[A-Za-z0-9]+-20\d{6}S\d{4}$", re.ASCII)
 _ALGO_FRAGMENT = re.compile(r"网信算备[^号\s]{0,40}号?")
 _BARE_DIGITS = re.compile(r"(?<!\d)(?P<digits>\d{21})(?!\d)", re.ASCII)
 _REGISTRATION_NO = re.compile(
@@ -213,6 +215,9 @@ def extract_filing_number(text: str, kind: Kind | None = None) -> ExtractedNumbe
         raise FilingNumberError(
             f"{quote_typed(text)}: an entity filing (主体备案) is approved without a number of its own", text
         )
+    exact = _exact_kind(text)
+    if exact is not None and (kind is None or kind is exact):
+        return ExtractedNumber(text, exact, text)  # already in the stored form: nothing to read out
     if len(text) > MAX_PASTED:
         raise FilingNumberError(
             f"{quote_typed(text)} is {len(text)} characters long; a filing number with its label has under "
@@ -258,6 +263,17 @@ def extract_filing_number(text: str, kind: Kind | None = None) -> ExtractedNumbe
     if ignored:
         notes.append("ignored " + " and ".join(repr(p) for p in ignored))
     return ExtractedNumber(hit.number, hit.kind, text, ignored, tuple(notes))
+
+
+def _exact_kind(text: str) -> Kind | None:
+    """The kind of a number already in its stored form (the fast path for exports read back), else None."""
+    if text.startswith("网信算备"):
+        return Kind.ALGORITHM if _ALGO_SHAPE.match(text) else None
+    if _REGISTRATION_EXACT.match(text):
+        return Kind.GENAI_REGISTRATION
+    if GENAI_FILING_NO.match(text):
+        return Kind.GENAI_FILING
+    return None
 
 
 def _none_found(text: str, kind: Kind | None) -> str:

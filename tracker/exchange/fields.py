@@ -37,6 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from tracker.errors import UsageError
 
@@ -117,6 +118,7 @@ IGNORED = "-"
 _COUNTERS = ("序号", "no", "#", "index", "编号序号", "sn")
 
 
+@lru_cache(maxsize=4096)
 def normalise_header(text: str) -> str:
     """A column name as compared: NFKC, lower case, no spaces, punctuation, `*` or parenthesised remark."""
     folded = unicodedata.normalize("NFKC", str(text)).casefold()
@@ -137,6 +139,7 @@ def _spellings() -> dict[str, str]:
 SPELLINGS = _spellings()
 
 
+@lru_cache(maxsize=4096)
 def field_for(header: str) -> str | None:
     """The field a column name stands for, IGNORED for a row counter, or None when it is unknown."""
     return SPELLINGS.get(normalise_header(header))

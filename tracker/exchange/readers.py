@@ -71,8 +71,9 @@ class RawRow:
     """"registration" for the 登记 series of the CAC generative-AI list, "filing" for the 备案 series."""
     list_date: date | None = None
     """A date read from the list's title line (`2024年1月`), used when a row has no date of its own."""
-    original: tuple[tuple[str, str], ...] = ()
-    """Every cell as (column as written, text), ignored columns too: what `--skip-invalid` writes back."""
+    original: tuple[tuple[str, Any], ...] = ()
+    """Every cell as (column as written, value), ignored columns too: what `--skip-invalid` writes back
+    (as text, see `original_text`)."""
 
     @property
     def where(self) -> str:
@@ -435,7 +436,7 @@ def _tabulate(
         if len(table.rows) >= MAX_ROWS:
             raise ImportFileError(f"{table.path.name} has more than {MAX_ROWS:,} rows; split it")
         original = tuple(
-            (headers[i], formulas[i] or _plain_text(values[i]))
+            (headers[i], formulas[i] or values[i])
             for i in range(min(len(headers), len(values)))
             if headers[i]
         )
@@ -458,8 +459,10 @@ def _looks_like_header(texts: list[str], mapping: dict[int, str]) -> bool:
     return True
 
 
-def _plain_text(value: Any) -> str:
-    """A cell as text for writing back (dates as ISO dates)."""
+def original_text(value: Any) -> str:
+    """A cell as read, as text for writing it back (dates as ISO dates, JSON values as JSON)."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
     if isinstance(value, datetime) and value.time() == time(0):
@@ -498,12 +501,12 @@ def _list_date(texts: list[str]) -> date | None:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"key {key!r} appears twice")
-        seen[key] = value
-    return seen
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"key {twice!r} appears twice")
+    return found
 
 
 def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progress | None) -> None:
@@ -549,10 +552,6 @@ def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progre
                     cells[target] = Cell(key, value)
             if len(table.rows) >= MAX_ROWS:
                 raise ImportFileError(f"{path.name} has more than {MAX_ROWS:,} lines; split it")
-            original = tuple(
-                (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-                for key, value in data.items()
-            )
-            table.rows.append(RawRow(number, cells, Layout.SPREADSHEET, original=original))
+            table.rows.append(RawRow(number, cells, Layout.SPREADSHEET, original=tuple(data.items())))
             if progress is not None and len(table.rows) % 1000 == 0:
                 progress(len(table.rows))

@@ -28,7 +28,7 @@ from tracker.domain import REF_PREFIX, FilingQuery, Organisation, Transition
 from tracker.errors import Conflict, StorageError, UsageError
 from tracker.exchange import repo as xrepo
 from tracker.exchange.fields import LAYOUT_TITLES, Layout
-from tracker.exchange.readers import Table, read_table
+from tracker.exchange.readers import Table, original_text, read_table
 from tracker.exchange.report import (
     ApprovedItem,
     DeadlineItem,
@@ -659,7 +659,7 @@ class ExchangeService:
                     key = (raw.sheet, raw.number)
                     if key not in reasons:
                         continue
-                    by_column = dict(raw.original)
+                    by_column = {column: original_text(value) for column, value in raw.original}
                     writer.writerow([*(by_column.get(c, "") for c in columns), "; ".join(reasons[key])])
             path.chmod(0o600)
         except OSError as exc:
@@ -837,14 +837,18 @@ def _event_into(kind: Kind, stage: Stage) -> Event:
     return Event.SUBMIT
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is UTC else repo.to_db(moment)
+
+
 def _transition_row(filing_id: int, entry: HistoryEntry, now: datetime) -> dict[str, Any]:
     return {
         "filing_id": filing_id,
         "event": entry.event.value,
         "from_stage": entry.from_stage.value,
         "to_stage": entry.to_stage.value,
-        "effective_at": repo.to_db(entry.effective_at),
-        "recorded_at": repo.to_db(entry.recorded_at or now),
+        "effective_at": _utc(entry.effective_at),
+        "recorded_at": _utc(entry.recorded_at or now),
         "actor": entry.actor,
         "source": entry.source[:16],
         "note": entry.note,
