@@ -360,7 +360,12 @@ def export(
     if fmt == "xlsx" and out is None:
         raise UsageError("an XLSX export needs --out FILE.xlsx")
     progress = Progress(out is not None)
-    rows = ExchangeService(obj.service()).export_rows(query, with_history=history)
+    exchange = ExchangeService(obj.service())
+    rows: Any = (
+        exchange.export_rows(query, with_history=history)
+        if fmt == "jsonl"
+        else exchange.export_cells(query, with_history=history)
+    )
     tick = (lambda n: progress("exporting", n, None)) if out is not None else None
     if fmt == "xlsx":
         assert out is not None

@@ -373,3 +373,21 @@ def test_apply_and_demo_events_are_learnt_from_but_not_imported_facts(
         }
     finally:
         close(exchange)
+
+
+def test_the_sqlite_export_path_gives_the_same_cells_as_the_generic_one(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    from tracker.exchange.writers import cells
+
+    exchange = exchange_on(sqlite_url, clock)
+    try:
+        portfolio(exchange.filings, clock)
+        exchange.import_file(DATA / "cac_genai.xlsx")
+        for with_history in (False, True):
+            fast = list(exchange.export_cells(with_history=with_history))
+            generic = [cells(row, with_history) for row in exchange.export_rows(with_history=with_history)]
+            assert fast == generic and len(fast) == 8  # 星河大模型 was matched, not added
+            assert fast[0][2].startswith("'=")  # escaped like the generic path
+    finally:
+        close(exchange)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, String, and_, bindparam, case, func, insert, select, update
 
 from tracker.store import repo
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
@@ -128,7 +128,9 @@ def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
             conn.execute(insert(table), rows[start : start + BATCH])
         return
     columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+    processors = [
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in columns
+    ]
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     pairs = list(zip(columns, processors, strict=True))
     for start in range(0, len(rows), BATCH):
@@ -238,3 +240,89 @@ def next_event_after(conn: Connection, filing_id: int, transition_id: int, event
         .limit(1)
     )
     return repo.to_utc(conn.execute(statement).scalar())
+
+
+# -- the SQLite export fast path ----------------------------------------------------------------------------------
+
+
+def _utc_text(column: Any) -> Any:
+    """SQLite's stored `2026-01-05 01:01:00.000000` as the export writes it: `2026-01-05T01:01:00Z`."""
+    return func.replace(func.replace(column, ".000000", ""), " ", "T").op("||")("Z")
+
+
+def _yes_no(column: Any) -> Any:
+    return case((column.is_(None), ""), (column == 1, "yes"), else_="no")
+
+
+def _blank(column: Any) -> Any:
+    return func.coalesce(column, "", type_=String)
+
+
+def export_cells_sqlite(
+    conn: Connection, ids: Sequence[int] | None, with_history: bool
+) -> Iterator[list[Any]] | None:
+    """Export rows computed by SQLite (history as JSON by `json_group_array`), or None on other databases.
+
+    The values equal `tracker.exchange.writers.cells` of the same filings before escaping (the caller escapes
+    text cells); a test compares both paths. Filings come in reference order (kind, then sequence).
+    """
+    if conn.dialect.name != "sqlite":
+        return None
+    ordered = select(TRANSITION).order_by(TRANSITION.c.filing_id, TRANSITION.c.id).subquery("o")
+    aggregates: list[Any] = [
+        ordered.c.filing_id,
+        func.date(func.max(case((ordered.c.event == "approve", ordered.c.effective_at))), "+8 hours").label(
+            "approved"
+        ),
+    ]
+    if with_history:
+        pairs: list[Any] = []
+        for key in ("event", "from_stage", "to_stage"):
+            pairs += [key, ordered.c[key]]
+        pairs += [
+            "effective_at",
+            _utc_text(ordered.c.effective_at),
+            "recorded_at",
+            _utc_text(ordered.c.recorded_at),
+        ]
+        for key in ("actor", "source", "note", "reason", "filing_number"):
+            pairs += [key, ordered.c[key]]
+        aggregates.append(func.json_group_array(func.json_object(*pairs)).label("history"))
+    # one pass over the history in (filing, id) order, grouped: SQLite aggregates rows in the order the ordered
+    # subquery yields them
+    grouped = select(*aggregates).group_by(ordered.c.filing_id).subquery("g")
+    approved = grouped.c.approved
+    columns: list[Any] = [
+        FILING.c.ref,
+        FILING.c.kind,
+        FILING.c.title,
+        ORGANISATION.c.name,
+        _blank(ORGANISATION.c.credit_code),
+        _blank(ORGANISATION.c.region),
+        FILING.c.stage,
+        _blank(FILING.c.algorithm_type),
+        _blank(FILING.c.role),
+        _blank(FILING.c.filing_number),
+        func.coalesce(approved, "", type_=String),
+        _blank(FILING.c.launch_date),
+        _blank(FILING.c.change_date),
+        _blank(FILING.c.termination_date),
+        _yes_no(FILING.c.public_opinion),
+        _blank(FILING.c.upstream_model),
+        _blank(FILING.c.upstream_filing_number),
+        _blank(FILING.c.description),
+        _blank(FILING.c.returned_from),
+        FILING.c.returns,
+    ]
+    if with_history:
+        columns.append(func.coalesce(grouped.c.history, "[]", type_=String))
+    statement = (
+        select(*columns)
+        .select_from(FILING)
+        .join(ORGANISATION, ORGANISATION.c.id == FILING.c.organisation_id)
+        .outerjoin(grouped, grouped.c.filing_id == FILING.c.id)
+        .order_by(FILING.c.kind, FILING.c.seq)
+    )
+    if ids is not None:
+        statement = statement.where(FILING.c.id.in_(list(ids)))
+    return (list(row) for row in conn.execute(statement))

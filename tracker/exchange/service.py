@@ -51,6 +51,7 @@ from tracker.store import repo
 if TYPE_CHECKING:
     from tracker.services import FilingService
 
+_FORMULA_START = frozenset("=+-@")
 IMPORT_SOURCE = "import"
 """The history `source` of facts an import records without their history (excluded from forecast learning)."""
 Action = Literal["new", "approve", "update", "append", "unchanged", "conflict"]
@@ -691,6 +692,32 @@ class ExchangeService:
                 _beijing_day(approved) if approved else None,
                 tuple(histories.get(f.id, ())),
             )
+
+    def export_cells(
+        self, query: FilingQuery | None = None, *, with_history: bool = False
+    ) -> Iterator[list[Any]]:
+        """Rows of a CSV or XLSX export (values in `writers.headers()` order, text escaped), in reference order.
+
+        On SQLite the database computes them, history JSON included (several times faster at 100,000 filings);
+        elsewhere they come from `export_rows`. Both give the same cells.
+        """
+        from tracker.exchange.writers import cells, escape_cell
+
+        query = query or FilingQuery()
+        ids = None if query == FilingQuery() else [r["id"] for r in self.filings.filing_rows(query)]
+        if ids is None or len(ids) <= 30_000:
+            with self.store.work() as work:
+                fast = xrepo.export_cells_sqlite(work.connection(), ids, with_history)
+                if fast is not None:
+                    rows = list(fast)
+                    for row in rows:
+                        for i, value in enumerate(row):
+                            if isinstance(value, str) and value[:1] in _FORMULA_START:
+                                row[i] = escape_cell(value)
+                    yield from rows
+                    return
+        for item in self.export_rows(query, with_history=with_history):
+            yield cells(item, with_history)
 
     # -- the status report and the calendar ---------------------------------------------------------------------
 

@@ -121,7 +121,13 @@ def record(row: ExportRow, with_history: bool) -> dict[str, Any]:
     return out
 
 
-def _cells(row: ExportRow, with_history: bool) -> list[Any]:
+def cells(row: ExportRow | list[Any], with_history: bool) -> list[Any]:
+    """One row of a CSV or XLSX export: values in `headers()` order, text escaped (see `escape_cell`).
+
+    A list is taken as already made (the SQLite fast path of `ExchangeService.export_cells`).
+    """
+    if isinstance(row, list):
+        return row
     data = record(row, with_history)
     cells: list[Any] = []
     for name in (*EXPORT_FIELDS, *(("history",) if with_history else ())):
@@ -142,14 +148,19 @@ Tick = Callable[[int], None]
 
 
 def write_csv(
-    out: IO[str], rows: Iterable[ExportRow], *, with_history: bool, lang: str = "en", tick: Tick | None = None
+    out: IO[str],
+    rows: Iterable[ExportRow | list[Any]],
+    *,
+    with_history: bool,
+    lang: str = "en",
+    tick: Tick | None = None,
 ) -> int:
     """Write CSV (the caller opens `out` with encoding utf-8-sig and newline=""); returns the rows written."""
     writer = csv.writer(out)
     writer.writerow(headers(with_history, lang))
     count = 0
     for row in rows:
-        writer.writerow(_cells(row, with_history))
+        writer.writerow(cells(row, with_history))
         count += 1
         if tick is not None and count % 1000 == 0:
             tick(count)
@@ -172,7 +183,12 @@ def write_jsonl(
 
 
 def write_xlsx(
-    path: Path, rows: Iterable[ExportRow], *, with_history: bool, lang: str = "en", tick: Tick | None = None
+    path: Path,
+    rows: Iterable[ExportRow | list[Any]],
+    *,
+    with_history: bool,
+    lang: str = "en",
+    tick: Tick | None = None,
 ) -> int:
     """An XLSX workbook with one sheet of filings (write-only mode: memory stays flat); returns the rows written."""
     from openpyxl import Workbook
@@ -183,13 +199,13 @@ def write_xlsx(
     sheet.append(headers(with_history, lang))
     count = 0
     for row in rows:
-        cells = []
-        for value in _cells(row, with_history):
+        made = []
+        for value in cells(row, with_history):
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # never a formula
-            cells.append(cell)
-        sheet.append(cells)
+            made.append(cell)
+        sheet.append(made)
         count += 1
         if tick is not None and count % 1000 == 0:
             tick(count)
