@@ -146,7 +146,7 @@ T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
 def _credit_code(n: int) -> str:
     """A well-formed unified social credit code, check character included."""
-    from tracker.identity import credit_code_check_char
+    from tracker.filings.identity import credit_code_check_char
 
     body = f"91110108{n:09d}"
     return body + credit_code_check_char(body)

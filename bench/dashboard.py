@@ -78,7 +78,7 @@ def child_dashboard(path: Path, process_start: float) -> dict[str, float]:
     """Open the dashboard on `path`; time first paint, a jump to the middle, a filter and a sort."""
     from tracker.config import Settings
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
     from tui.app import make_app
     from tui.screens.dashboard import DashboardScreen
     from tui.view.columns import COLUMNS
@@ -152,7 +152,7 @@ def child_datatable(path: Path, process_start: float) -> dict[str, float]:
     from tracker.config import Settings
     from tracker.domain import FilingQuery
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
     from tui.view.labels import days_in_stage, kind_label, stage_label
 
     service = FilingService(open_store(f"sqlite:///{path}"), Settings())

@@ -63,7 +63,7 @@ def import_once(source: Path, empty: Path, target: Path) -> float:
     from tracker.config import Settings
     from tracker.exchange.service import ExchangeService
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
     shutil.copy(empty, target)
     store = open_store(f"sqlite:///{target}")

@@ -93,7 +93,7 @@ def seed_outbox(db_url: str, count: int) -> None:
     """An organisation, a filing, and `count` pending approval messages to distinct phones."""
     from sqlalchemy import delete, insert
 
-    from tracker.store.engine import Store, make_engine
+    from tracker.store.db import Store, make_engine
     from tracker.store.tables import FilingRow, OrganisationRow, OutboxRow
 
     now = datetime.now(UTC)
@@ -142,8 +142,8 @@ def seed_outbox(db_url: str, count: int) -> None:
 def dispatcher(db_url: str, url: str, count: int, concurrency: int | None = None) -> float:
     """Messages per second of one `dispatch_pending` pass over `count` pending rows."""
     from tracker.notify.dispatch import dispatch_pending
-    from tracker.store.engine import Store, make_engine
-    from tracker.store.repo import now_utc
+    from tracker.store.db import Store, make_engine
+    from tracker.timeutil import now_utc
 
     seed_outbox(db_url, 1)
     store = Store(make_engine(db_url))

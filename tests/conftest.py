@@ -19,7 +19,7 @@ from tests.helpers.sms import FakeSender, World, make_world
 from tests.helpers.twilio import TwilioMock, running_twilio_mock
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -155,7 +155,7 @@ def service(db_url: str, clock: FakeClock) -> Iterator[FilingService]:
     """The real service on the test database, with the fake clock."""
     from tracker.config import Settings
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
     store = open_store(db_url)
     yield FilingService(store, Settings(), clock=clock)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import run_beian as _beian
-from tracker.cli import _register_commands, cli
+from tracker.cli.main import _register_commands, cli
 from tracker.config import Settings, load_settings, save_setting
 from tracker.errors import ConfigError
 

@@ -6,6 +6,7 @@ The exit codes are an API for scripts: they never change meaning.
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -42,6 +43,17 @@ class UsageError(TrackerError):
 
 class ConfigError(UsageError):
     """The settings file or environment is missing or malformed."""
+
+
+class RulesError(ConfigError, ValueError):
+    """A rules or calendar file is unreadable or wrong; the message names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int | None, detail: str) -> None:
+        where = f"{path}, line {line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {detail}")
+        self.path = Path(path)
+        self.line = line
+        self.detail = detail
 
 
 class NotFound(TrackerError):

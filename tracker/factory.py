@@ -7,9 +7,9 @@ from pathlib import Path
 from tracker import locations
 from tracker.config import Settings, load_settings
 from tracker.errors import StorageError
-from tracker.services import Clock, FilingService
-from tracker.store.engine import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
-from tracker.store.repo import now_utc
+from tracker.filings.service import FilingService
+from tracker.store.db import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
+from tracker.timeutil import Clock, now_utc
 
 
 def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:
@@ -65,7 +65,7 @@ def open_demo_service(*, settings: Settings | None = None, path: Path | None = N
     target = path or locations.demo_db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     service = FilingService(open_store(f"sqlite:///{target}", create=True), settings)
-    from tracker.demo import seed_demo
+    from tracker.filings.demo import seed_demo
 
     seed_demo(service)
     return service
@@ -73,7 +73,7 @@ def open_demo_service(*, settings: Settings | None = None, path: Path | None = N
 
 def describe_target(db: str | None, settings: Settings) -> str:
     """The database in use, safe to show."""
-    from tracker.store.engine import describe
+    from tracker.store.db import describe
 
     url, _ = resolve_url(db, settings)
     normal = normalise_url(url)

@@ -1,10 +1,45 @@
-"""Parsing and showing times. Naive input is local time; storage is UTC."""
+"""Times: the one clock type, UTC and Beijing days, parsing and showing. Naive input is local time; storage is UTC."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from tracker.errors import UsageError
+
+Clock = Callable[[], datetime]
+"""What services ask for the current time: returns an aware UTC datetime (tests pass a fake one)."""
+
+_EIGHT_HOURS = timedelta(hours=8)
+BEIJING = timezone(_EIGHT_HOURS, "Asia/Shanghai")
+"""China Standard Time, UTC+8; mainland China has kept no daylight saving since 1991."""
+
+
+def now_utc() -> datetime:
+    """The current time, aware UTC (the default `Clock`)."""
+    return datetime.now(UTC)
+
+
+def beijing_date(value: datetime) -> date:
+    """The calendar day in Beijing (UTC+8) of an aware time; a naive time is taken as UTC (as the tables store it).
+
+    Regulatory days (working-day deadlines, submission days) are Beijing days.
+    """
+    if value.tzinfo is None or value.tzinfo is UTC:  # what the tables hand back: shift, don't convert
+        return (value + _EIGHT_HOURS).date()
+    return value.astimezone(BEIJING).date()
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    """A stored time as aware UTC (SQLite hands back naive UTC); None stays None."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def to_db(value: datetime) -> datetime:
+    """Any time → aware UTC, as the tables store it (a naive time is taken as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parse_when(text: str) -> datetime:

@@ -36,7 +36,7 @@ from tui.view.labels import LANGUAGE_NAMES, LANGUAGES
 from tui.widgets.filing_table import FilingTable
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
     from tui.screens.host import Host
 
 SAVE_DELAY = 0.5

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli import CliContext, pass_cli
+from tracker.cli.context import CliContext, pass_cli
 
 
 @click.command()

@@ -16,18 +16,18 @@ import pytest
 import states
 from states import Kind
 from tests.helpers.cli import Beian, Result, run_beian
-from tracker.cli import _register_commands, cli
+from tracker.cli.main import _register_commands, cli
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
 NUMBER = "网信算备110108555010101260013号"
-HEAD = "0003"
+HEAD = "0004"
 
 
 def tick_materials(url: str, ref: str) -> None:
     """Provide every checklist item, where the regulatory-rules layer exists (it refuses `submit` otherwise)."""
     from tracker.factory import open_store
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
     store = open_store(url)
     try:

@@ -23,7 +23,7 @@ def db(world: World, sqlite_url: str) -> str:
 @pytest.fixture
 def with_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSender, clock: FakeClock) -> FakeSender:
     """Make the CLI deliver through the in-process gateway."""
-    import tracker.cli_notify as cli_notify
+    import tracker.cli.commands.notify as cli_notify
 
     monkeypatch.setattr(
         cli_notify,

@@ -31,7 +31,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    from tracker.cli import _register_commands, cli
+    from tracker.cli.main import _register_commands, cli
 
     _register_commands()
     for name in cli.commands:

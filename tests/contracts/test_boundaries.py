@@ -13,7 +13,7 @@ from tests.helpers.probes import ROOT, beian_in_fresh_process, imports_in_fresh_
 from tracker.config import Settings
 from tracker.domain import FilingDraft, Kind
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_everyday_commands_import_no_heavy_library(filing_url: str, argv: list[s
 
 def test_the_core_never_imports_textual() -> None:
     packages = imports_in_fresh_process(
-        ["tracker", "tracker.services", "tracker.domain", "tracker.errors", "states"]
+        ["tracker", "tracker.filings.service", "tracker.domain", "tracker.errors", "states"]
     ).packages
     assert packages.isdisjoint({"textual", "textual_serve", "tui", "twilio"}), packages
 

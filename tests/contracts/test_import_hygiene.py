@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers.probes import beian_in_fresh_process
 from tests.helpers.tui import fixed_clock, portfolio
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.serve import served_command
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from tracker.exchange.readers import ImportFileError
 from tracker.exchange.service import ExchangeService
 from tracker.exchange.writers import write_csv, write_jsonl, write_xlsx
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 DATA = Path(__file__).parent.parent / "data" / "exchange"
 ORG = "北京星河智算科技有限公司"

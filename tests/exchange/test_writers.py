@@ -24,8 +24,8 @@ from tracker.exchange.report import (
     StageTime,
     render_html,
     render_markdown,
-    write_report_xlsx,
 )
+from tracker.exchange.report_xlsx import write_report_xlsx
 from tracker.exchange.rows import validate_rows
 from tracker.exchange.writers import ExportRow, write_csv, write_jsonl, write_xlsx
 

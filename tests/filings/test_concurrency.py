@@ -11,7 +11,7 @@ import pytest
 from tracker.config import Settings
 from tracker.domain import FilingDraft, Kind
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 pytestmark = pytest.mark.slow
 

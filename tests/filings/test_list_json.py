@@ -7,10 +7,10 @@ import json
 import pytest
 
 from states import Kind, Stage
-from tracker.demo import seed_demo
 from tracker.domain import FilingQuery
-from tracker.render import filing_json
-from tracker.services import FilingService
+from tracker.domain.json import filing_json
+from tracker.filings.demo import seed_demo
+from tracker.filings.service import FilingService
 
 QUERIES = [
     FilingQuery(),

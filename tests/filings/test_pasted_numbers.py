@@ -7,7 +7,7 @@ import pytest
 from states import Kind, Stage
 from tracker.domain import FilingDraft
 from tracker.errors import TransitionRefused, UsageError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"

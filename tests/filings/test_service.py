@@ -11,7 +11,7 @@ from states import AlgorithmType, Event, Kind, Role, Stage
 from tests.helpers.clock import FakeClock
 from tracker.domain import FilingDraft, FilingQuery
 from tracker.errors import Conflict, NotFound, TransitionRefused, UsageError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"

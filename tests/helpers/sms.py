@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from tests.helpers.clock import START, FakeClock
 from tracker.config import Settings
 from tracker.domain import Filing, FilingDraft, Kind
+from tracker.filings.service import FilingService
 from tracker.notify.sender import Delivery, SendError, SendResult
-from tracker.services import FilingService
-from tracker.store.engine import Store
+from tracker.store.db import Store
 
 NUMBER = "网信算备110108823483901230031号"
 ORG = "北京示例科技有限公司"

@@ -17,7 +17,7 @@ from textual.worker import WorkerState
 
 from states import Kind
 from tracker.domain import FilingDraft
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 """10:00 on 28 Nov 2026 in Beijing: every dashboard test and snapshot runs at this instant."""

@@ -19,7 +19,7 @@ from tests.helpers.twilio import TwilioMock
 from tracker.config import Settings
 from tracker.notify.dispatch import CRASH_ENV, CRASH_EXIT, CRASH_POINTS, dispatch_pending
 from tracker.notify.service import NotifyService
-from tracker.store.repo import now_utc
+from tracker.timeutil import now_utc
 
 pytestmark = [pytest.mark.twilio, pytest.mark.slow]
 
@@ -27,8 +27,8 @@ DISPATCHER = """
 import sys
 from tracker.config import load_settings
 from tracker.notify.dispatch import dispatch_pending
-from tracker.store.engine import Store, make_engine
-from tracker.store.repo import now_utc
+from tracker.store.db import Store, make_engine
+from tracker.timeutil import now_utc
 
 store = Store(make_engine(sys.argv[1]))
 print(dispatch_pending(store, load_settings(), clock=now_utc, concurrency=int(sys.argv[2])).summary)

@@ -6,7 +6,7 @@ from datetime import date
 
 from states import Kind
 from tracker.domain import FilingDraft
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 ORG = "北京星河智算科技有限公司"
 

@@ -18,7 +18,7 @@ def world(db_url: str) -> Iterator[World]:
     w.store.dispose()
 
 
-services = pytest.importorskip("tracker.services", reason="the filing service is not there yet")
+services = pytest.importorskip("tracker.filings.service", reason="the filing service is not there yet")
 
 
 @pytest.mark.skipif(

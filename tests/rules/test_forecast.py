@@ -60,15 +60,15 @@ def test_thin_history_uses_the_prior(rules: RuleSet, calendar: WorkCalendar) -> 
     assert prior is not None
     assert (result.median_days, result.p80_days) == (prior.median, prior.p80)
     assert result.basis == "from published typical durations"
-    assert result.per_stage[0].basis == "prior"
-    assert result.per_stage[0].samples == 4
+    assert result.stages[0].basis == "prior"
+    assert result.stages[0].samples == 4
 
 
 def test_time_already_spent_is_taken_off(rules: RuleSet, calendar: WorkCalendar) -> None:
     history = visits(Kind.ENTITY, Stage.UNDER_REVIEW, [10, 10, 10, 10, 10])
     entered = date(2026, 2, 24)  # four working days before Monday 3/2: 2/25, 2/26, 2/27, 2/28 (make-up)
     result = run(rules, calendar, Kind.ENTITY, Stage.UNDER_REVIEW, history, entered=entered)
-    assert result.per_stage[0].elapsed_days == 5  # …and Monday itself
+    assert result.stages[0].elapsed_days == 5  # …and Monday itself
     assert result.median_days == 5
 
 
@@ -77,7 +77,7 @@ def test_stage_longer_than_all_history_falls_back_with_a_warning(
 ) -> None:
     history = visits(Kind.ENTITY, Stage.UNDER_REVIEW, [2, 2, 2, 2, 2])
     result = run(rules, calendar, Kind.ENTITY, Stage.UNDER_REVIEW, history, entered=date(2026, 2, 2))
-    assert result.per_stage[0].basis == "prior"
+    assert result.stages[0].basis == "prior"
     assert any("longer than every recorded visit" in w for w in result.warnings)
     assert result.median_days is not None and result.median_days > 0
 
@@ -99,7 +99,7 @@ def test_known_offline_check_adds_up_exactly(rules: RuleSet, calendar: WorkCalen
     without = run(rules, calendar, Kind.ALGORITHM, Stage.INITIAL_REVIEW, history, offline_check=False)
     assert (with_check.median_days, with_check.p80_days) == (50, 50)
     assert (without.median_days, without.p80_days) == (35, 35)
-    assert [s.stage for s in without.per_stage] == [
+    assert [s.stage for s in without.stages] == [
         Stage.INITIAL_REVIEW,
         Stage.SECOND_REVIEW,
         Stage.FINAL_REVIEW,
@@ -113,7 +113,7 @@ def test_unknown_offline_check_enters_with_its_rate(rules: RuleSet, calendar: Wo
     assert result.median_days == pytest.approx(25 + rules.offline_check_rate * 15)
     assert result.p80_days is not None and result.median_days is not None
     assert result.p80_days > result.median_days
-    offline = [s for s in result.per_stage if s.stage == Stage.OFFLINE_CHECK]
+    offline = [s for s in result.stages if s.stage == Stage.OFFLINE_CHECK]
     assert offline[0].probability == rules.offline_check_rate
 
 
@@ -147,7 +147,7 @@ def test_returned_filing_re_enters_where_it_was_returned(rules: RuleSet, calenda
         returned_from=Stage.FINAL_REVIEW,
         offline_check=False,
     )
-    assert [s.stage for s in result.per_stage] == [Stage.RETURNED, Stage.FINAL_REVIEW]
+    assert [s.stage for s in result.stages] == [Stage.RETURNED, Stage.FINAL_REVIEW]
     assert result.median_days == 12 + 5
 
 
@@ -162,7 +162,7 @@ def test_returned_filing_restarts_when_the_rules_say_so(rules: RuleSet, calendar
         returned_from=Stage.FINAL_REVIEW,
         offline_check=False,
     )
-    assert [s.stage for s in result.per_stage] == [
+    assert [s.stage for s in result.stages] == [
         Stage.RETURNED,
         Stage.INITIAL_REVIEW,
         Stage.SECOND_REVIEW,
@@ -181,7 +181,7 @@ def test_mixed_basis_names_both_sources(rules: RuleSet, calendar: WorkCalendar) 
 
 def test_draft_assumes_submission_today(rules: RuleSet, calendar: WorkCalendar) -> None:
     result = run(rules, calendar, Kind.GENAI_REGISTRATION, Stage.DRAFT, [])
-    assert [s.stage for s in result.per_stage] == [Stage.PROVINCIAL_REVIEW]
+    assert [s.stage for s in result.stages] == [Stage.PROVINCIAL_REVIEW]
     assert any("assumes submission today" in w for w in result.warnings)
 
 
@@ -215,7 +215,7 @@ def test_no_forecast_for_settled_filings(rules: RuleSet, calendar: WorkCalendar,
 def test_change_review_forecasts_return_to_approved(rules: RuleSet, calendar: WorkCalendar) -> None:
     result = run(rules, calendar, Kind.ALGORITHM, Stage.CHANGE_REVIEW, [])
     assert result.target == Stage.APPROVED
-    assert [s.stage for s in result.per_stage] == [Stage.CHANGE_REVIEW]
+    assert [s.stage for s in result.stages] == [Stage.CHANGE_REVIEW]
 
 
 def test_returned_from_offline_check_re_enters_it_for_certain(rules: RuleSet, calendar: WorkCalendar) -> None:
@@ -227,7 +227,7 @@ def test_returned_from_offline_check_re_enters_it_for_certain(rules: RuleSet, ca
         algorithm_history(),
         returned_from=Stage.OFFLINE_CHECK,
     )
-    assert [(s.stage, s.probability) for s in result.per_stage] == [
+    assert [(s.stage, s.probability) for s in result.stages] == [
         (Stage.RETURNED, 1.0),
         (Stage.OFFLINE_CHECK, 1.0),
         (Stage.FINAL_REVIEW, 1.0),

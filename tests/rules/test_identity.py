@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tracker.identity import (
+from tracker.filings.identity import (
     CREDIT_CODE_CHARSET,
     check_credit_code,
     credit_code_check_char,

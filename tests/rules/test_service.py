@@ -17,8 +17,8 @@ from tracker.config import Settings
 from tracker.domain import FilingDraft
 from tracker.errors import TransitionRefused, UsageError
 from tracker.factory import open_store
+from tracker.filings.service import FilingService
 from tracker.rules import WorkCalendar
-from tracker.services import FilingService
 
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
@@ -372,8 +372,8 @@ def test_history_samples_match_the_calendar(
 
 def test_guard_facts_checks_the_checklist_of_the_submission_day(service: FilingService) -> None:
     from states import GuardContext
+    from tracker.filings import repo
     from tracker.rules.service import guard_facts
-    from tracker.store import repo
 
     approved_org(service)
     ref = algorithm(service, ticked=False)

@@ -15,9 +15,9 @@ from states import Stage
 from tests.helpers.cli import run_beian as _beian
 from tracker.config import Settings
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tracker.store import schema
-from tracker.store.engine import SCHEMA_HEAD, Store, make_engine
+from tracker.store.db import SCHEMA_HEAD, Store, make_engine
 
 PG_URL = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WHEN = datetime(2026, 10, 8, 1, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers.tui import fixed_clock, portfolio
 from tracker.config import Settings
 from tracker.factory import open_store
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 
 @pytest.fixture

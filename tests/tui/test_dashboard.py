@@ -10,7 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from states import Stage
 from tests.helpers.tui import SIZE, shown_text, wait_for
 from tracker.errors import StorageError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.messages import (
     ActionFailed,

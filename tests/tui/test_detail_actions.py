@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from states import Event
 from tests.helpers.tui import ORG, SIZE, shown_text, wait_for
 from tracker.domain import FilingDraft
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.app import TrackerApp, make_app
 from tui.messages import FilingDetailLoaded, FilingsLoaded, MaterialMarked, MaterialsLoaded, SmsRetried
 from tui.screens.detail import DetailScreen

@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, Static
 from states import Event, Stage
 from tests.helpers.tui import CODE, ORG, SIZE, shown_text, wait_for
 from tracker.config import Settings
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.commands import dashboard_commands
 from tui.messages import (

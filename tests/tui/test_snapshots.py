@@ -12,8 +12,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.helpers.tui import SIZE, settle, still_cursor
-from tracker.demo import seed_demo
-from tracker.services import FilingService
+from tracker.filings.demo import seed_demo
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.widgets.filing_table import FilingTable
 

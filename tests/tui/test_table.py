@@ -8,7 +8,7 @@ from textual.message import Message
 from states import Kind, Stage
 from tests.helpers.tui import ORG, SIZE, wait_for
 from tracker.domain import FilingDraft
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.messages import FilingsLoaded, PageLoaded
 from tui.view.columns import COLUMNS, column_widths

@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, case, func, insert, select, update
 
-from tracker.store import repo
+from tracker.filings.repo import filing_from_mapping, make_ref, transition_from_mapping
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
+from tracker.timeutil import to_utc
 
 FILING = FilingRow.__table__  # type: ignore[attr-defined]
 ORGANISATION = OrganisationRow.__table__  # type: ignore[attr-defined]
 TRANSITION = TransitionRow.__table__  # type: ignore[attr-defined]
 BATCH = 5000
+__all__ = ["filing_from_mapping", "make_ref", "transition_from_mapping"]  # converters the service uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def filings(conn: Connection) -> list[dict[str, Any]]:
     out = []
     for row in conn.execute(statement).mappings():
         item = dict(row)
-        item["last_effective"] = repo.to_utc(item["last_effective"])
+        item["last_effective"] = to_utc(item["last_effective"])
         out.append(item)
     return out
 
@@ -74,8 +76,8 @@ def histories(conn: Connection, filing_ids: Sequence[int]) -> dict[int, list[dic
         )
         for row in conn.execute(statement).mappings():
             item = dict(row)
-            item["effective_at"] = repo.to_utc(item["effective_at"])
-            item["recorded_at"] = repo.to_utc(item["recorded_at"])
+            item["effective_at"] = to_utc(item["effective_at"])
+            item["recorded_at"] = to_utc(item["recorded_at"])
             out.setdefault(item["filing_id"], []).append(item)
     return out
 
@@ -171,7 +173,7 @@ def approval_dates(conn: Connection, filing_ids: Sequence[int] | None = None) ->
     if filing_ids is not None:
         statement = statement.where(TRANSITION.c.filing_id.in_(list(filing_ids)))
     statement = statement.group_by(TRANSITION.c.filing_id)
-    return {int(fid): repo.to_utc(at) for fid, at in conn.execute(statement)}  # type: ignore[misc]
+    return {int(fid): to_utc(at) for fid, at in conn.execute(statement)}  # type: ignore[misc]
 
 
 def history_stream(conn: Connection, filing_ids: Sequence[int]) -> Iterator[dict[str, Any]]:
@@ -224,7 +226,7 @@ def events_between(
     out = []
     for row in conn.execute(statement).mappings():
         item = dict(row)
-        item["effective_at"] = repo.to_utc(item["effective_at"])
+        item["effective_at"] = to_utc(item["effective_at"])
         out.append(item)
     return out
 
@@ -239,7 +241,7 @@ def next_event_after(conn: Connection, filing_id: int, transition_id: int, event
         .order_by(TRANSITION.c.id)
         .limit(1)
     )
-    return repo.to_utc(conn.execute(statement).scalar())
+    return to_utc(conn.execute(statement).scalar())
 
 
 # -- the SQLite export fast path ----------------------------------------------------------------------------------

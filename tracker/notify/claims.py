@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,16 +29,15 @@ from sqlmodel import Session
 
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.sender import SendError, SendResult
-from tracker.store import repo
-from tracker.store.engine import Store, translate
+from tracker.store.db import Store, translate
 from tracker.store.tables import OutboxRow
+from tracker.timeutil import to_db
 
 if TYPE_CHECKING:
     from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Conn = Session | Connection
 """Anything that executes statements: the dispatcher keeps one connection for a pass, others use a unit's session."""
 T: Table = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -82,7 +81,7 @@ def _claimant_dead(claimed_by: str | None) -> bool:
 
 def recover(store: Store, now: datetime, lease: float) -> tuple[int, int]:
     """Release abandoned claims: `claimed` → pending, `sending` → unknown. Returns (requeued, interrupted)."""
-    cutoff = repo.to_db(now) - timedelta(seconds=lease)
+    cutoff = to_db(now) - timedelta(seconds=lease)
     with store.unit() as session:
         rows = session.execute(
             select(T.c.id, T.c.status, T.c.claimed_by, T.c.claimed_at).where(
@@ -94,7 +93,7 @@ def recover(store: Store, now: datetime, lease: float) -> tuple[int, int]:
     for row_id, status, claimed_by, claimed_at in rows:
         if claimed_by not in dead:
             dead[claimed_by] = _claimant_dead(claimed_by)
-        if dead[claimed_by] or claimed_at is None or repo.to_db(claimed_at) < cutoff:
+        if dead[claimed_by] or claimed_at is None or to_db(claimed_at) < cutoff:
             stale.append((row_id, status, claimed_by))
     if not stale:
         return 0, 0
@@ -120,7 +119,7 @@ def recover(store: Store, now: datetime, lease: float) -> tuple[int, int]:
 
 def update_rows(conn: Conn, where: Any, values: dict[str, Any], now: datetime) -> int:
     """UPDATE outbox rows matching `where`, stamping `updated_at`; returns how many matched."""
-    result = conn.execute(update(T).where(where).values(updated_at=repo.to_db(now), **values))
+    result = conn.execute(update(T).where(where).values(updated_at=to_db(now), **values))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -138,14 +137,14 @@ def due(now: datetime) -> Any:
     """The condition of a row that should be sent now."""
     return and_(
         T.c.status == S.PENDING.value,
-        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= repo.to_db(now)),
+        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= to_db(now)),
     )
 
 
 def claim(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     """Claim up to `size` due rows in one statement (it takes the write lock at once, even on SQLite)."""
     ids = select(T.c.id).where(due(now)).order_by(T.c.id).limit(size).scalar_subquery()
-    values = {"status": S.CLAIMED.value, "claimed_by": me, "claimed_at": repo.to_db(now)}
+    values = {"status": S.CLAIMED.value, "claimed_by": me, "claimed_at": to_db(now)}
     if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.PENDING.value), values, now):
         return []
     rows = conn.execute(
@@ -185,7 +184,7 @@ def mark(conn: Conn, jobs: list[Job], me: str, now: datetime) -> list[Job]:
     if not jobs:
         return []
     ids = [j.id for j in jobs]
-    result = conn.execute(_mark_statement(), {"ids": ids, "me": me, "at": repo.to_db(now)})
+    result = conn.execute(_mark_statement(), {"ids": ids, "me": me, "at": to_db(now)})
     if result.rowcount == len(jobs):  # type: ignore[attr-defined]
         return jobs
     ours = set(
@@ -230,7 +229,7 @@ def record_sent(conn: Conn, me: str, sent: list[tuple[Job, SendResult, datetime]
             "row_id": job.id,
             "row_sid": result.sid,
             "row_status": result.status,
-            "row_at": repo.to_db(at),
+            "row_at": to_db(at),
             "me": me,
         }
         for job, result, at in sent
@@ -249,7 +248,7 @@ def record_error(
     if retry_at is None:
         values.update(status=S.FAILED.value, next_attempt_at=None)
     else:
-        values.update(status=S.PENDING.value, next_attempt_at=repo.to_db(retry_at), claimed_by=None)
+        values.update(status=S.PENDING.value, next_attempt_at=to_db(retry_at), claimed_by=None)
     mine = and_(T.c.id == job.id, T.c.claimed_by == me, T.c.status.in_([S.SENDING.value, S.UNKNOWN.value]))
     update_rows(conn, mine, values, now)
 

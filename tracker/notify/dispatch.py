@@ -24,15 +24,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
-from sqlmodel import col, func, select
 
+from tracker.notify import repo
 from tracker.notify.claims import (
-    Clock,
     Job,
     Writer,
     any_due,
     claim,
-    due,
     lease_seconds,
     mark,
     record_error,
@@ -41,13 +39,12 @@ from tracker.notify.claims import (
     release,
     worker_id,
 )
-from tracker.notify.convert import notification_from_row
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
 from tracker.notify.reports import DispatchReport
 from tracker.notify.sender import Sender, SendError, SendResult
-from tracker.store.engine import Store
-from tracker.store.tables import FilingRow, OutboxRow
+from tracker.store.db import Store
+from tracker.timeutil import Clock
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -339,30 +336,18 @@ def _twilio_senders(settings: Settings, count: int) -> list[Sender]:
 
 def _due_count(store: Store, clock: Clock, limit: int | None) -> int:
     with store.unit() as session:
-        n = int(session.exec(select(func.count()).select_from(OutboxRow).where(due(clock()))).one())
+        n = repo.due_count(session, clock())
     return n if limit is None else min(n, limit)
 
 
 def _previews(store: Store, clock: Clock, limit: int | None) -> tuple[Any, ...]:
     with store.unit() as session:
-        rows = session.exec(
-            select(OutboxRow, FilingRow.ref)
-            .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
-            .where(due(clock()))
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        ).all()
-        return tuple(notification_from_row(r, ref) for r, ref in rows)
+        return repo.due_rows(session, clock(), limit)
 
 
 def _report(store: Store, configured: bool, **fields: Any) -> DispatchReport:
     with store.unit() as session:
-        rows = session.exec(
-            select(OutboxRow.status, func.count())
-            .where(col(OutboxRow.status).in_([S.PENDING.value, S.UNKNOWN.value]))
-            .group_by(OutboxRow.status)
-        ).all()
-    counts = {status: int(n) for status, n in rows}
+        counts = repo.status_counts(session, [S.PENDING.value, S.UNKNOWN.value])
     return DispatchReport(
         configured, pending=counts.get(S.PENDING.value, 0), unknown=counts.get(S.UNKNOWN.value, 0), **fields
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
-
-from sqlmodel import Session, col, or_, select
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import UsageError
-from tracker.store.tables import FilingRow, OutboxRow, RecipientRow, TransitionRow
+
+if TYPE_CHECKING:
+    from tracker.store.db import Session
+    from tracker.store.tables import FilingRow, RecipientRow, TransitionRow
 
 
 class OutboxStatus(StrEnum):
@@ -109,24 +110,6 @@ def split_events(stored: str) -> tuple[str, ...]:
     return tuple(e for e in (p.strip() for p in stored.split(",")) if e)
 
 
-def subscribers(session: Session, filing: FilingRow, event: str) -> list[RecipientRow]:
-    """Recipients of the filing and of its organisation who want `event`: one per phone, filing-level first."""
-    rows = session.exec(
-        select(RecipientRow).where(
-            or_(
-                col(RecipientRow.filing_id) == filing.id,
-                col(RecipientRow.organisation_id) == filing.organisation_id,
-            )
-        )
-    ).all()
-    key = event.partition(":")[0]
-    chosen: dict[str, RecipientRow] = {}
-    for row in sorted(rows, key=lambda r: (r.filing_id is None, r.id or 0)):
-        if key in split_events(row.events) and row.phone not in chosen:
-            chosen[row.phone] = row
-    return list(chosen.values())
-
-
 def _add_rows(
     session: Session,
     recipients: Sequence[RecipientRow],
@@ -138,11 +121,11 @@ def _add_rows(
     language_default: str,
     **fields: Any,
 ) -> int:
+    from tracker.notify import repo
     from tracker.notify.templates import LANGUAGES, render
-    from tracker.store.repo import to_db
 
-    stamp = to_db(now)
     rendered: dict[str, tuple[str, int]] = {}
+    messages = []
     for recipient in recipients:
         language = recipient.language if recipient.language in LANGUAGES else language_default
         if language not in rendered:
@@ -150,23 +133,10 @@ def _add_rows(
                 event, language=language, ref=filing.ref, title=filing.title, kind=filing.kind, **fields
             )
             rendered[language] = (message.text, message.count.segments)
-        body, segments = rendered[language]
-        assert filing.id is not None
-        session.add(
-            OutboxRow(
-                filing_id=filing.id,
-                transition_id=transition_id,
-                recipient_id=recipient.id,
-                phone=recipient.phone,
-                event=event,
-                body=body,
-                segments=segments,
-                status=OutboxStatus.PENDING.value,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-        )
-    return len(recipients)
+        messages.append((recipient, *rendered[language]))
+    return repo.add_outbox_rows(
+        session, filing=filing, event=event, transition_id=transition_id, messages=messages, now=now
+    )
 
 
 def enqueue_for_transition(
@@ -181,7 +151,9 @@ def enqueue_for_transition(
     """Inside the caller's transaction: one pending outbox row per subscribed phone; returns the rows added."""
     if transition.event not in NOTIFIABLE_EVENTS:
         return 0
-    recipients = subscribers(session, filing, transition.event)
+    from tracker.notify import repo
+
+    recipients = repo.subscribers(session, filing, transition.event)
     if not recipients:
         return 0
     # The caller may have updated the filing with a Core UPDATE, so its number is read from the transition first.
@@ -214,12 +186,10 @@ def enqueue_overdue(
 ) -> int:
     """Inside the caller's transaction: tell `overdue` subscribers that deadline `deadline` passed, once per phone."""
     event = f"{OVERDUE}:{deadline}"[:32]
-    already = set(
-        session.exec(
-            select(OutboxRow.phone).where(OutboxRow.filing_id == filing.id, OutboxRow.event == event)
-        ).all()
-    )
-    recipients = [r for r in subscribers(session, filing, OVERDUE) if r.phone not in already]
+    from tracker.notify import repo
+
+    already = repo.phones_notified(session, filing.id, event)
+    recipients = [r for r in repo.subscribers(session, filing, OVERDUE) if r.phone not in already]
     if not recipients:
         return 0
     return _add_rows(

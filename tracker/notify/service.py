@@ -9,35 +9,35 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import and_, func
-from sqlmodel import col, select
+from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
 from tracker.domain import Notification, Recipient
-from tracker.errors import NotFound, UsageError
-from tracker.notify import recipients as _recipients
-from tracker.notify.claims import update_rows as _update
-from tracker.notify.convert import notification_from_row, recipient_from_row
+from tracker.errors import NotifyError, UsageError
+from tracker.filings import repo as filing_repo
+from tracker.notify import repo
 from tracker.notify.dispatch import dispatch_pending
-from tracker.notify.outbox import NOTIFIABLE_EVENTS, OVERDUE, parse_events, subscribers
+from tracker.notify.outbox import DEFAULT_EVENTS, NOTIFIABLE_EVENTS, OVERDUE, parse_events
 from tracker.notify.outbox import OutboxStatus as S
+from tracker.notify.phone import normalise_phone
 from tracker.notify.reports import DispatchReport, SmsPreview, StatusReport
 from tracker.notify.sender import NOT_CONFIGURED_HINT, Sender
-from tracker.store import repo
-from tracker.store.engine import Store
-from tracker.store.tables import FilingRow, OutboxRow
+from tracker.store.base import StoreService
+from tracker.store.revision import bump_revision
+from tracker.timeutil import Clock, now_utc, to_db
 
-Clock = Callable[[], datetime]
+if TYPE_CHECKING:
+    from tracker.store.db import Store
+
 NOT_CONFIGURED = "SMS not configured: waiting"
 _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _SAMPLE_NUMBERS = {"algorithm": "网信算备110108823483901230031号", "entity": None}
 _SAMPLE_GENAI = "Beijing-Example-202404280016"
 
 
-class NotifyService:
+class NotifyService(StoreService):
     """SMS recipients, the outbox, and delivery through Twilio."""
 
     def __init__(
@@ -45,13 +45,12 @@ class NotifyService:
         store: Store,
         settings: Settings | None = None,
         *,
-        clock: Clock = repo.now_utc,
+        clock: Clock = now_utc,
         sender: Sender | None = None,
         concurrency: int | None = None,
     ) -> None:
-        self.store = store
-        self.settings = settings or Settings()
-        self.clock = clock
+        """Notifications on `store`; `clock` returns aware UTC; `sender` replaces Twilio (tests)."""
+        super().__init__(store, settings, clock=clock)
         self.sender = sender
         """A gateway to use instead of Twilio (tests); None builds a `TwilioSender` from the settings when needed."""
         self.concurrency = concurrency
@@ -74,95 +73,121 @@ class NotifyService:
         name: str | None = None,
         language: str | None = None,
     ) -> Recipient:
-        """Add a phone for an organisation's filings or one filing; events default to approval only."""
+        """Add a phone for an organisation's filings or one filing; events default to approval only.
+
+        Raises `UsageError` (no or both scopes, a bad phone, language or event, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
+        """
+        if (organisation is None) == (filing is None):
+            raise UsageError(
+                "a recipient belongs to an organisation or to a filing",
+                hint="give exactly one of --org or --filing",
+            )
+        language = language or self.settings.sms_language
+        if language not in ("zh", "en"):
+            raise UsageError(f"SMS language {language!r} is not available", hint="zh or en")
+        number = normalise_phone(phone)
+        chosen = parse_events(events) if events is not None else DEFAULT_EVENTS
         with self.store.unit() as session:
-            row = _recipients.add_recipient(
+            org_id: int | None = None
+            filing_id: int | None = None
+            if filing is not None:
+                filing_row, _ = filing_repo.find_filing(session, filing)
+                filing_id, where = filing_row.id, f"filing {filing_row.ref}"
+            else:
+                assert organisation is not None
+                org_row = filing_repo.find_organisation(session, organisation)
+                org_id, where = org_row.id, f"organisation {org_row.name}"
+            recipient = repo.insert_recipient(
                 session,
-                phone,
-                organisation=organisation,
-                filing=filing,
-                events=events,
-                name=name,
-                language=language or self.settings.sms_language,
+                phone=number,
+                organisation_id=org_id,
+                filing_id=filing_id,
+                where=where,
+                name=(name or "").strip() or None,
+                events=chosen,
+                language=language,
                 now=self.clock(),
             )
-            repo.bump_revision(session)
-            return recipient_from_row(row)
+            bump_revision(session)
+            return recipient
 
     def recipients(
         self, *, organisation: str | int | None = None, filing: str | int | None = None
     ) -> list[Recipient]:
-        """Every recipient, or those of one organisation, or those reached for one filing."""
+        """Every recipient, or those of one organisation, or those reached for one filing.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
-            rows = _recipients.list_recipients(session, organisation=organisation, filing=filing)
-            return [recipient_from_row(r) for r in rows]
+            if filing is not None:
+                row, _ = filing_repo.find_filing(session, filing)
+                return repo.list_recipients(session, filing=row)
+            if organisation is not None:
+                org = filing_repo.find_organisation(session, organisation)
+                return repo.list_recipients(session, organisation_id=org.id)
+            return repo.list_recipients(session)
 
     def recipient_scopes(self, recipients: Iterable[Recipient]) -> dict[int, str]:
-        """For display: recipient id → the filing's reference or the organisation's name."""
-        from tracker.store.tables import RecipientRow
+        """For display: recipient id → the filing's reference or the organisation's name.
 
+        Raises `StorageError`.
+        """
         ids = [r.id for r in recipients]
         with self.store.unit() as session:
-            rows = (
-                session.exec(select(RecipientRow).where(col(RecipientRow.id).in_(ids))).all() if ids else []
-            )
-            return _recipients.scope_labels(session, rows)
+            return repo.scope_labels(session, ids)
 
     def remove_recipient(self, recipient_id: int) -> Recipient:
-        """Remove a recipient; messages already in the outbox stay and are still delivered."""
+        """Remove a recipient; messages already in the outbox stay and are still delivered.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
-            row = _recipients.remove_recipient(session, recipient_id)
-            repo.bump_revision(session)
-            return recipient_from_row(row)
+            removed = repo.delete_recipient(session, recipient_id)
+            bump_revision(session)
+            return removed
 
     # -- outbox ----------------------------------------------------------------------------------
 
     def notifications(
         self, ref: str | int | None = None, *, status: str | None = None, limit: int | None = None
     ) -> list[Notification]:
-        """Outbox rows, newest first: all of them, or one filing's; optionally of one status."""
+        """Outbox rows, newest first: all of them, or one filing's; optionally of one status.
+
+        Raises `UsageError` (unknown status), `NotFound` (no such filing), `StorageError`.
+        """
         if status is not None and status not in {s.value for s in S}:
             raise UsageError(f"unknown status {status!r}", hint=", ".join(s.value for s in S))
         with self.store.unit() as session:
-            statement = select(OutboxRow, FilingRow.ref).join(
-                FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id)
-            )
-            if ref is not None:
-                filing, _ = repo.find_filing(session, ref)
-                statement = statement.where(OutboxRow.filing_id == filing.id)
-            if status is not None:
-                statement = statement.where(OutboxRow.status == status)
-            rows = session.exec(statement.order_by(col(OutboxRow.id).desc()).limit(limit)).all()
-            found = [notification_from_row(r, fref) for r, fref in rows]
+            filing_id = filing_repo.find_filing(session, ref)[0].id if ref is not None else None
+            found = repo.notifications(session, filing_id=filing_id, status=status, limit=limit)
         if self.configured:
             return found
-        from dataclasses import replace
-
         return [
             replace(n, error_message=NOT_CONFIGURED) if n.status == S.PENDING and not n.error_message else n
             for n in found
         ]
 
     def notification(self, outbox_id: int) -> Notification:
-        """One outbox row."""
+        """One outbox row.
+
+        Raises `NotFound`, `StorageError`.
+        """
         with self.store.unit() as session:
-            found = session.exec(
-                select(OutboxRow, FilingRow.ref)
-                .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
-                .where(OutboxRow.id == outbox_id)
-            ).first()
-            if found is None:
-                raise NotFound(f"no notification {outbox_id}", hint="`beian notify list` shows them")
-            return notification_from_row(*found)
+            return repo.notification(session, outbox_id)
 
     def status_counts(self) -> dict[str, int]:
-        """Outbox rows per status."""
+        """Outbox rows per status.
+
+        Raises `StorageError`.
+        """
         with self.store.unit() as session:
-            rows = session.exec(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
-            return {status: int(n) for status, n in rows}
+            return repo.status_counts(session)
 
     def retry(self, outbox_id: int, *, force: bool = False) -> Notification:
-        """Queue a failed message again (or one waiting for a retry, at once); `unknown` ones only with `force`."""
+        """Queue a failed message again (or one waiting for a retry, at once); `unknown` ones only with `force`.
+
+        Raises `NotFound`, `UsageError` (not failed or unknown, `unknown` without `force`, changed meanwhile), `StorageError`.
+        """
         current = self.notification(outbox_id)
         if current.status == S.UNKNOWN and not force:
             raise UsageError(
@@ -182,14 +207,16 @@ class NotifyService:
         if current.status != S.PENDING:
             values.update(attempts=0, error_code=None, error_message=None)
         with self.store.unit() as session:
-            where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == current.status)
-            if not _update(session, where, values, self.clock()):
+            if not repo.move(session, outbox_id, current.status, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again and retry")
-            repo.bump_revision(session)
+            bump_revision(session)
         return self.notification(outbox_id)
 
     def resolve(self, outbox_id: int, *, sid: str | None = None) -> Notification:
-        """Record that an `unknown` message did go out (seen on the phone or in Twilio's console)."""
+        """Record that an `unknown` message did go out (seen on the phone or in Twilio's console).
+
+        Raises `NotFound`, `UsageError` (not `unknown`, a malformed SID, changed meanwhile), `StorageError`.
+        """
         current = self.notification(outbox_id)
         if current.status != S.UNKNOWN:
             raise UsageError(f"notification {outbox_id} is {current.status}, not unknown")
@@ -198,14 +225,13 @@ class NotifyService:
         values = {
             "status": S.SENT.value,
             "sid": sid.strip() if sid else None,
-            "sent_at": repo.to_db(self.clock()),
+            "sent_at": to_db(self.clock()),
             "error_message": "marked as sent by hand",
         }
         with self.store.unit() as session:
-            where = and_(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == S.UNKNOWN.value)
-            if not _update(session, where, values, self.clock()):
+            if not repo.move(session, outbox_id, S.UNKNOWN.value, values, self.clock()):
                 raise UsageError(f"notification {outbox_id} changed meanwhile", hint="look again")
-            repo.bump_revision(session)
+            bump_revision(session)
         return self.notification(outbox_id)
 
     def preview(
@@ -216,17 +242,20 @@ class NotifyService:
         language: str | None = None,
         reason: str | None = None,
     ) -> SmsPreview:
-        """Render the message a filing's event would send now, with its segment count (a sample number if none yet)."""
+        """Render the message a filing's event would send now, with its segment count (a sample number if none yet).
+
+        Raises `UsageError` (unknown event or language), `NotFound`, `StorageError`.
+        """
         from tracker.notify.templates import MAX_SEGMENTS, render
 
         chosen = parse_events([event])[0] if event else "approve"
         lang = language or self.settings.sms_language
         with self.store.unit() as session:
-            filing, org_name = repo.find_filing(session, ref)
+            filing, org_name = filing_repo.find_filing(session, ref)
             number = filing.filing_number
             if number is None and chosen in NOTIFIABLE_EVENTS:
                 number = _SAMPLE_NUMBERS.get(filing.kind, _SAMPLE_GENAI)
-            reach = len(subscribers(session, filing, chosen))
+            reach = len(repo.subscribers(session, filing, chosen))
         message = render(
             chosen,
             language=lang,
@@ -263,7 +292,10 @@ class NotifyService:
         dry_run: bool = False,
         should_stop: Callable[[], bool] | None = None,
     ) -> DispatchReport:
-        """Send every due message once; returns at once (without importing Twilio) when SMS is not configured."""
+        """Send every due message once; returns at once (without importing Twilio) when SMS is not configured.
+
+        Raises `NotifyError` (Twilio settings unusable), `StorageError`; a refused message is counted in the report, not raised.
+        """
         report = dispatch_pending(
             self.store,
             self.settings,
@@ -276,28 +308,29 @@ class NotifyService:
         )
         if report.sent or report.failed or report.retrying or report.interrupted or report.requeued:
             with self.store.unit() as session:
-                repo.bump_revision(session)  # open dashboards refresh their notification lists
+                bump_revision(session)  # open dashboards refresh their notification lists
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
-        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones."""
+        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones.
+
+        Raises `NotifyError` (Twilio refused the credentials), `StorageError`.
+        """
         from tracker.notify.status import refresh_status
 
         report = refresh_status(self.store, self.settings, clock=self.clock, sender=self.sender, days=days)
         if report.changed:
             with self.store.unit() as session:
-                repo.bump_revision(session)
+                bump_revision(session)
         return report
 
     def next_due(self) -> datetime | None:
-        """When the next pending message is due (aware UTC; the past means now), or None."""
+        """When the next pending message is due (aware UTC; the past means now), or None.
+
+        Raises `StorageError`.
+        """
         with self.store.unit() as session:
-            due = session.exec(
-                select(func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.created_at))).where(
-                    OutboxRow.status == S.PENDING.value
-                )
-            ).one()
-        return repo.to_utc(due)
+            return repo.next_due(session)
 
     def run(
         self,
@@ -310,10 +343,10 @@ class NotifyService:
         """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes.
 
         `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
+
+        Raises `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
         if not self.configured:
-            from tracker.errors import NotifyError
-
             raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
             if before_pass is not None:

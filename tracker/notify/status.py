@@ -6,18 +6,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
-
 from tracker.errors import NotifyError
-from tracker.notify.claims import Clock, lease_seconds, recover
-from tracker.notify.claims import update_rows as _update
+from tracker.notify import repo
+from tracker.notify.claims import lease_seconds, recover
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.reports import StatusReport
 from tracker.notify.sender import FINAL_DELIVERY, Delivery, Sender, SendError
-from tracker.store import repo
-from tracker.store.engine import Store
-from tracker.store.tables import OutboxRow
+from tracker.store.db import Store
+from tracker.timeutil import Clock, to_db, to_utc
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -46,28 +42,9 @@ def refresh_status(
 
         sender = TwilioSender.from_settings(settings)
     recover(store, clock(), lease_seconds(settings))
-    since = repo.to_db(clock() - timedelta(days=days))
     with store.unit() as session:
-        open_rows = session.exec(
-            select(OutboxRow.id, OutboxRow.sid, OutboxRow.delivery_status, OutboxRow.error_code)
-            .where(
-                OutboxRow.status == S.SENT.value,
-                col(OutboxRow.sid).is_not(None),
-                or_(
-                    col(OutboxRow.delivery_status).is_(None),
-                    col(OutboxRow.delivery_status).not_in(FINAL_DELIVERY),
-                ),
-                col(OutboxRow.sent_at) >= since,
-            )
-            .order_by(col(OutboxRow.id).desc())
-            .limit(limit)
-        ).all()
-        unknown_rows = session.exec(
-            select(OutboxRow)
-            .where(OutboxRow.status == S.UNKNOWN.value)
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        ).all()
+        open_rows = repo.sent_to_poll(session, clock() - timedelta(days=days), FINAL_DELIVERY, limit)
+        unknown_rows = repo.unknown_rows(session, limit)
     statuses: Counter[str] = Counter()
     changed = found = not_found = errors = 0
     try:
@@ -81,15 +58,14 @@ def refresh_status(
                 changed += _store(store, int(row_id or 0), S.SENT, delivery, clock())
         for row in unknown_rows:
             row_id = int(row.id or 0)
-            attempted = repo.to_utc(row.claimed_at or row.created_at)
+            attempted = to_utc(row.claimed_at or row.created_at)
             match = _ask(sender.lookup, row.phone, row.body, attempted)
             if match is False:
                 errors += 1
             elif match is None:
                 not_found += 1
                 with store.unit() as session:
-                    where = and_(col(OutboxRow.id) == row_id, col(OutboxRow.status) == S.UNKNOWN.value)
-                    _update(session, where, {"error_message": NOT_FOUND}, clock())
+                    repo.move(session, row_id, S.UNKNOWN.value, {"error_message": NOT_FOUND}, clock())
             else:
                 found += 1
                 statuses[match.status] += 1
@@ -122,8 +98,6 @@ def _store(store: Store, row_id: int, expected: S, delivery: Delivery, now: date
         "error_message": delivery.error_message,
     }
     if expected is S.UNKNOWN:  # found by a search: its SID is news to us
-        values.update(sid=delivery.sid, sent_at=repo.to_db(now))
+        values.update(sid=delivery.sid, sent_at=to_db(now))
     with store.unit() as session:
-        return _update(
-            session, and_(col(OutboxRow.id) == row_id, col(OutboxRow.status) == expected.value), values, now
-        )
+        return int(repo.move(session, row_id, expected.value, values, now))

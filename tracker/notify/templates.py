@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from tracker import locations
 from tracker.errors import ConfigError, UsageError
 from tracker.notify.segments import SegmentCount, count_segments, is_gsm7
+from tracker.timeutil import beijing_date
 
 LANGUAGES = ("zh", "en")
 MAX_SEGMENTS = 2
 """The default templates stay within two segments; longer texts are shortened (see `render`)."""
 
-BEIJING = timezone(timedelta(hours=8), "CST")
 _SHORTENABLE = ("reason", "title", "organisation")  # shortened in this order; the filing number never is
 _MIN_KEEP = 4
 _PLACEHOLDERS = (
@@ -106,13 +106,12 @@ def _stage_label(stage: str | None, kind: str | None, language: str) -> str:
     return states.zh(member, kind_member) if language == "zh" else member.value.replace("_", " ")
 
 
-def beijing_date(value: datetime | date | None) -> str:
-    """A date as shown to a Chinese reader: the day in Beijing time (naive datetimes are UTC)."""
+def _day_text(value: datetime | date | None) -> str:
+    """A date as shown to a Chinese reader: `YYYY-MM-DD`, the day in Beijing time for a time (naive is UTC)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(BEIJING).date().isoformat()
+        return beijing_date(value).isoformat()
     return value.isoformat()
 
 
@@ -157,9 +156,9 @@ def render(
         "event": _event_label(event, language),
         "stage": _stage_label(stage, kind, language),
         "reason": (reason or "").strip() or templates.get("no_reason", ""),
-        "date": beijing_date(when),
+        "date": _day_text(when),
         "deadline": deadline or "",
-        "due": beijing_date(due),
+        "due": _day_text(due),
     }
     text = _format(template, values, key, language)
     count = count_segments(text)

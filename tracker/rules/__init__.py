@@ -6,7 +6,8 @@ nothing is read until `load_rules()` / `load_calendar()` is called.
 
 from __future__ import annotations
 
-from tracker.rules._toml import SOURCE_TAGS, RulesError
+from tracker.errors import RulesError
+from tracker.rules._toml import SOURCE_TAGS
 from tracker.rules.calendar import Counted, DueDate, WorkCalendar, YearOverride, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import Forecast, StageSample, forecast

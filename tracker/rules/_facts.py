@@ -1,5 +1,5 @@
 """Rules facts about one stored filing, used inside a caller's transaction: its checklist, what a submit
-lacks (`guard_facts`), items a return reopens (`reopen_materials`), and conversions to domain objects."""
+lacks (`guard_facts`), items a return reopens (`reopen_materials`). Queries are in `tracker.rules.repo`."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 import states
 from states import AlgorithmType, Event, GuardContext, Kind, Role, Stage
 from tracker.config import Settings
-from tracker.domain import Deadline, DeadlineView, MaterialStatus
+from tracker.domain import Deadline, DeadlineView
 from tracker.errors import UsageError
-from tracker.rules import _queries as q
+from tracker.rules import repo as q
 from tracker.rules.materials import find_material, required_materials
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.rules.ruleset import load_rules
-from tracker.store import repo
-from tracker.store.tables import FilingRow, MaterialRow
+from tracker.timeutil import beijing_date, now_utc
+
+if TYPE_CHECKING:
+    from tracker.store.db import Session
+    from tracker.store.tables import FilingRow
 
 _RULES: dict[tuple[str, tuple[tuple[str, int, int], ...]], RuleSet] = {}
 OPEN_STAGES = (Stage.DRAFT, Stage.RETURNED)  # stages whose next step is a (re)submission
@@ -64,7 +65,7 @@ def short_label(item: MaterialItem) -> str:
 
 
 def _today(on: date | None) -> date:
-    return on if on is not None else q.beijing_date(repo.now_utc())
+    return on if on is not None else beijing_date(now_utc())
 
 
 def guard_facts(
@@ -120,35 +121,15 @@ def reopen_materials(
     if q.last_event(session, row.id) != Event.RETURN_FOR_REVISION.value:
         raise UsageError("--reopen names materials to fix, so it goes with return_for_revision only")
     rules = rules_for(settings.rules_dir if settings else None)
-    items = checklist(rules, row, q.beijing_date(now))
+    items = checklist(rules, row, beijing_date(now))
     stored = q.material_rows(session, row.id)
     chosen = list(dict.fromkeys(resolve_item(rules, items, name, row.ref).key for name in keys))
-    for key in chosen:
-        material = stored.get(key) or MaterialRow(filing_id=row.id, key=key)
+    rows = [q.material_row(stored, row.id, key) for key in chosen]
+    for material in rows:
         material.provided = False
         material.reopened += 1
-        session.add(material)
-    session.flush()
+    q.save_materials(session, rows)
     return len(chosen)
-
-
-def material_status(item: MaterialItem, row: MaterialRow | None) -> MaterialStatus:
-    """The domain view of one checklist item and its stored row (if any)."""
-    return MaterialStatus(
-        key=item.key,
-        zh=item.zh,
-        en=item.en,
-        mandatory=item.mandatory,
-        provided=bool(row and row.provided),
-        path=row.path if row else None,
-        note=row.note if row else None,
-        checked_by=row.checked_by if row else None,
-        checked_at=repo.to_utc(row.checked_at) if row else None,
-        reopened=row.reopened if row else 0,
-        check=item.check,
-        hint=item.note,
-        source=str(item.source),
-    )
 
 
 def check_number(item: MaterialItem, value: str | None) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from tracker.errors import ConfigError
+from tracker.errors import RulesError
 
 Where = tuple[str | int, ...]
 T = TypeVar("T")
@@ -26,17 +26,6 @@ _KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
 _ASSIGN = re.compile(rf"^\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*(.+?)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[].*?)\s*\]")
-
-
-class RulesError(ConfigError, ValueError):
-    """A rules or calendar file is unreadable or wrong; the message names the file and the line."""
-
-    def __init__(self, path: Path | str, line: int | None, detail: str) -> None:
-        where = f"{path}, line {line}" if line is not None else f"{path}"
-        super().__init__(f"{where}: {detail}")
-        self.path = Path(path)
-        self.line = line
-        self.detail = detail
 
 
 class _Value:

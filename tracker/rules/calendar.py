@@ -23,7 +23,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from tracker.rules._toml import Doc, RulesError, Where, read_toml, show
+from tracker.errors import RulesError
+from tracker.rules._toml import Doc, Where, read_toml, show
 from tracker.rules.model import Source
 
 __all__ = ["Counted", "DueDate", "WorkCalendar", "YearOverride", "load_calendar"]

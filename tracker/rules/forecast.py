@@ -18,7 +18,7 @@ from datetime import date
 from statistics import NormalDist
 
 from states import Kind, Stage, label
-from tracker.domain import StageEstimate
+from tracker.domain import Forecast, StageEstimate
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.model import Prior, RuleSet
 
@@ -38,23 +38,6 @@ class StageSample:
     working_days: float
     filing_id: int | None = None
     """Lets the basis count filings rather than visits."""
-
-
-@dataclass(frozen=True, slots=True)
-class Forecast:
-    """When the filing is expected to leave review, as a median and an 80th-percentile date."""
-
-    kind: Kind
-    current_stage: Stage
-    target: Stage | None
-    median_date: date | None
-    p80_date: date | None
-    median_days: float | None
-    p80_days: float | None
-    basis: str
-    per_stage: tuple[StageEstimate, ...] = ()
-    per_return: StageEstimate | None = None
-    warnings: tuple[str, ...] = ()
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -165,8 +148,13 @@ def forecast(
     samples: Sequence[StageSample],
     offline_check: bool | None = None,
     returned_from: Stage | None = None,
+    filing_id: int = 0,
+    ref: str = "",
 ) -> Forecast:
-    """Forecast when a filing of `kind`, in `current_stage` since `entered_current_at`, leaves review."""
+    """Forecast when a filing of `kind`, in `current_stage` since `entered_current_at`, leaves review.
+
+    Dates are Beijing days, durations Chinese working days (`calendar`); `filing_id`/`ref` only label the result.
+    """
     estimator = _Estimator(rules, kind, samples)
     # a separate estimator, so the cost of a return neither warns nor counts in the basis
     per_return = _Estimator(rules, kind, samples).stage(Stage.RETURNED)
@@ -174,7 +162,21 @@ def forecast(
     if not stages:
         what = label(current_stage, "both", kind)
         done = (f"no forecast: the filing is {what}",)
-        return Forecast(kind, current_stage, None, None, None, None, None, "", (), per_return, done)
+        return Forecast(
+            kind=kind,
+            stage=current_stage,
+            target=None,
+            median_date=None,
+            p80_date=None,
+            median_days=None,
+            p80_days=None,
+            basis="",
+            rules_version=rules.version,
+            per_return=per_return,
+            warnings=done,
+            filing_id=filing_id,
+            ref=ref,
+        )
     warnings: list[str] = [caveat] if caveat else []
     elapsed = calendar.workdays_between(entered_current_at, today) if current_stage != Stage.DRAFT else None
     # the stage a filing is in, or re-enters after a return, is certain; a later 线下核查 is only sampled
@@ -203,14 +205,17 @@ def forecast(
     warnings += [*(elapsed.warnings if elapsed else ()), *median_due.warnings, *p80_due.warnings]
     return Forecast(
         kind=kind,
-        current_stage=current_stage,
+        stage=current_stage,
         target=target,
         median_date=median_due.date,
         p80_date=p80_due.date,
         median_days=median,
         p80_days=p80,
         basis=estimator.basis(),
-        per_stage=tuple(per_stage),
+        rules_version=rules.version,
+        stages=tuple(per_stage),
         per_return=per_return,
         warnings=tuple(dict.fromkeys(warnings)),
+        filing_id=filing_id,
+        ref=ref,
     )

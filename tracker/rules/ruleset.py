@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from states import AlgorithmType, Kind, Role, Stage, stages_of
-from tracker.rules._toml import Doc, RulesError, Where, read_toml, show
+from tracker.errors import RulesError
+from tracker.rules._toml import Doc, Where, read_toml, show
 from tracker.rules.model import (
     Condition,
     DeadlineRule,

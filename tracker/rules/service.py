@@ -12,24 +12,21 @@ again on every refresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from states import Kind, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, Filing, FilingQuery, ForecastView, MaterialStatus
-from tracker.errors import Conflict, UsageError
-from tracker.rules import _queries as q
+from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
+from tracker.errors import UsageError
+from tracker.filings import repo as filing_repo
+from tracker.rules import repo as q
 from tracker.rules._facts import (
     OPEN_STAGES,
     check_number,
     checklist,
     guard_facts,
-    material_status,
     reopen_materials,
     resolve_item,
     rules_for,
@@ -37,32 +34,30 @@ from tracker.rules._facts import (
     to_view,
     urgency,
 )
-from tracker.rules._queries import beijing_date
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
 from tracker.rules.model import MaterialItem, RuleSet
-from tracker.store import repo
-from tracker.store.engine import Store
-from tracker.store.tables import FilingRow, MaterialRow
+from tracker.store.base import StoreService
+from tracker.store.revision import bump_revision, read_revision
+from tracker.timeutil import Clock, beijing_date, now_utc, to_db
 
-__all__ = ["RulesService", "beijing_date", "guard_facts", "reopen_materials", "rules_for", "short_label"]
+if TYPE_CHECKING:
+    from tracker.store.db import Session, Store
 
-Clock = Callable[[], datetime]
+__all__ = ["RulesService", "guard_facts", "reopen_materials", "rules_for", "short_label"]
+
 Entry = tuple[int, str, tuple[Deadline, ...]]
 """A filing's id, its reference, and the deadlines running for it."""
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService:
+class RulesService(StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
-    def __init__(
-        self, store: Store, settings: Settings | None = None, *, clock: Clock = repo.now_utc
-    ) -> None:
-        self.store = store
-        self.settings = settings or Settings()
-        self.clock = clock
+    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
+        """Rules on `store`; `clock` returns aware UTC. Nothing is read until first use."""
+        super().__init__(store, settings, clock=clock)
         self._rules: RuleSet | None = None
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
@@ -70,39 +65,48 @@ class RulesService:
 
     @property
     def rules(self) -> RuleSet:
-        """The rules set in use (`settings.rules_dir`, else the shipped one), loaded on first use."""
+        """The rules set in use (`settings.rules_dir`, else the shipped one), loaded on first use.
+
+        Raises `RulesError` (a `ConfigError`) when a rules file is unreadable or wrong.
+        """
         if self._rules is None:
             self._rules = rules_for(self.settings.rules_dir)
         return self._rules
 
     @property
     def calendar(self) -> WorkCalendar:
-        """The working-day calendar (package data plus `data/calendars/`), loaded on first use."""
+        """The working-day calendar (package data plus `data/calendars/`), loaded on first use.
+
+        Raises `RulesError` when a calendar file is unreadable or wrong.
+        """
         if self._calendar is None:
             self._calendar = load_calendar()
         return self._calendar
 
     def today(self) -> date:
         """Today in Beijing, by the service clock."""
-        return q.beijing_date(self.clock())
+        return beijing_date(self.clock())
 
     # -- materials -------------------------------------------------------------------------------
 
-    def _items(self, session: Session, row: FilingRow) -> list[MaterialItem]:
+    def _items(self, session: Session, row: Any) -> list[MaterialItem]:
         """The checklist as of the submission that counts: today for a draft or a returned filing."""
         on = self.today()
         if Stage(row.stage) not in OPEN_STAGES and row.id is not None:
             submitted = q.last_submission(session, row.id)
-            on = q.beijing_date(submitted) if submitted else on
+            on = beijing_date(submitted) if submitted else on
         return checklist(self.rules, row, on)
 
     def materials(self, ref: str | int) -> list[MaterialStatus]:
-        """The filing's checklist, in rules order, each item provided or not."""
+        """The filing's checklist, in rules order, each item provided or not.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             stored = q.material_rows(session, row.id)
-            return [material_status(item, stored.get(item.key)) for item in self._items(session, row)]
+            return [q.material_status(item, stored.get(item.key)) for item in self._items(session, row)]
 
     def mark(
         self,
@@ -114,44 +118,48 @@ class RulesService:
         note: str | None = None,
         actor: str | None = None,
     ) -> MaterialStatus:
-        """Tick (or with done=False untick) one item, named by key or label; a number item is validated."""
-        now = repo.to_db(self.clock())
-        try:
-            with self.store.unit() as session:
-                row, _ = repo.find_filing(session, ref)
-                assert row.id is not None
-                material = resolve_item(self.rules, self._items(session, row), item, row.ref)
-                if done and material.check:
-                    given = note if note and note.strip() else None
-                    if given is None and material.check == "algo_filing_number":
-                        given = row.upstream_filing_number
-                    note = check_number(material, given)
-                stored = q.material_rows(session, row.id).get(material.key)
-                stored = stored or MaterialRow(filing_id=row.id, key=material.key)
-                if not done or not stored.provided:  # who ticked it first stays; an untick is recorded
-                    stored.checked_by, stored.checked_at = actor, now
-                stored.provided = done
-                if path is not None:
-                    stored.path = path.strip() or None
-                if note is not None:
-                    stored.note = note.strip() or None
-                session.add(stored)
-                session.flush()
-                repo.bump_revision(session)
-                return material_status(material, stored)
-        except IntegrityError:
-            raise Conflict(f"{item} of {ref} was changed by someone else meanwhile", hint="retry") from None
+        """Tick (or with done=False untick) one item, named by key or label; a number item is validated.
+
+        Raises `UsageError` (an item not on the checklist, a malformed number), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
+        """
+        now = to_db(self.clock())
+        with self.store.unit() as session:
+            row, _ = filing_repo.find_filing(session, ref)
+            assert row.id is not None
+            material = resolve_item(self.rules, self._items(session, row), item, row.ref)
+            if done and material.check:
+                given = note if note and note.strip() else None
+                if given is None and material.check == "algo_filing_number":
+                    given = row.upstream_filing_number
+                note = check_number(material, given)
+            stored = q.material_row(q.material_rows(session, row.id), row.id, material.key)
+            if not done or not stored.provided:  # who ticked it first stays; an untick is recorded
+                stored.checked_by, stored.checked_at = actor, now
+            stored.provided = done
+            if path is not None:
+                stored.path = path.strip() or None
+            if note is not None:
+                stored.note = note.strip() or None
+            q.save_materials(
+                session, [stored], conflict=f"{item} of {ref} was changed by someone else meanwhile"
+            )
+            bump_revision(session)
+            return q.material_status(material, stored)
 
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
-        """Tick every item not yet provided (a number item only when its number is known); returns how many."""
-        now = repo.to_db(self.clock())
+        """Tick every item not yet provided (a number item only when its number is known); returns how many.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
+        now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             stored = q.material_rows(session, row.id)
+            ticks = []
             for item in self._items(session, row):
-                material = stored.get(item.key) or MaterialRow(filing_id=row.id, key=item.key)
+                material = q.material_row(stored, row.id, item.key)
                 if material.provided:
                     continue
                 if item.check:
@@ -161,22 +169,22 @@ class RulesService:
                     except UsageError:
                         continue
                 material.provided, material.checked_by, material.checked_at = True, actor, now
-                session.add(material)
+                ticks.append(material)
                 ticked += 1
             if ticked:
-                session.flush()
-                repo.bump_revision(session)
+                q.save_materials(session, ticks)
+                bump_revision(session)
         return ticked
 
     # -- deadlines -------------------------------------------------------------------------------
 
     def _materials_complete(self, filing: Any, submitted: datetime, late: Iterable[Any]) -> date | None:
         """The day the last mandatory item was ticked after the submission, if all are provided now."""
-        mandatory = {i.key for i in checklist(self.rules, filing, q.beijing_date(submitted)) if i.mandatory}
+        mandatory = {i.key for i in checklist(self.rules, filing, beijing_date(submitted)) if i.mandatory}
         late = [entry for entry in late if entry[0] in mandatory]
         if not late or any(not provided for _, provided, _ in late):
             return None  # complete at submission, or incomplete: either way Art. 25 counts from submission
-        return max(q.beijing_date(at) for _, _, at in late if at is not None)
+        return max(beijing_date(at) for _, _, at in late if at is not None)
 
     def _entries(self, session: Session, ids: Sequence[int] | None) -> list[Entry]:
         """Filings with at least one running deadline, each with those deadlines (views are built later)."""
@@ -187,14 +195,14 @@ class RulesService:
         for plain in inputs.rows:
             fid = plain.id
             submission = inputs.submitted.get(fid)
-            submitted = q.beijing_date(submission) if submission else None
+            submitted = beijing_date(submission) if submission else None
             late = inputs.late_materials.get(fid)
             complete = self._materials_complete(plain, submission, late) if submission and late else None
             dates = {"launch_date": plain.launch_date, "change_date": plain.change_date}
             dates["termination_date"] = plain.termination_date
             for trigger, event in q.DISCHARGED_BY.items():
                 done = inputs.discharged.get((fid, event))
-                if dates[trigger] is not None and done is not None and q.beijing_date(done) >= dates[trigger]:
+                if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
                     dates[trigger] = None
             public = bool(plain.public_opinion)
             key = (plain.kind, plain.stage, *dates.values(), complete, submitted, public)
@@ -218,9 +226,12 @@ class RulesService:
         return out
 
     def deadlines(self, ref: str | int) -> list[DeadlineView]:
-        """The statutory periods running for one filing, in rules order."""
+        """The statutory periods running for one filing, in rules order.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             return [
                 to_view(fid, fref, d) for fid, fref, found in self._entries(session, [row.id]) for d in found
@@ -228,7 +239,7 @@ class RulesService:
 
     def _all(self) -> tuple[Entry, ...]:
         with self.store.unit() as session:
-            key = (repo.read_revision(session), self.today())
+            key = (read_revision(session), self.today())
             cached = self._portfolio
             if cached is not None and cached[0] == key:
                 return cached[1]
@@ -240,6 +251,8 @@ class RulesService:
         """Running deadlines across filings with at most `within` working days left (all if None), most urgent first.
 
         Overdue ones always qualify; `regulator=False` leaves out periods that bind the regulator (D4).
+
+        Raises `RulesError`, `StorageError`.
         """
         chosen = [
             to_view(fid, ref, d)
@@ -253,11 +266,17 @@ class RulesService:
         with self.store.unit() as session:
             for start in range(0, len(wanted), _CHUNK):
                 query = FilingQuery(ids=tuple(wanted[start : start + _CHUNK]))
-                filings.update((f.id, f) for f in map(repo.filing_from_plain, repo.list_rows(session, query)))
+                filings.update(
+                    (f.id, f)
+                    for f in map(filing_repo.filing_from_plain, filing_repo.list_rows(session, query))
+                )
         return [(filings[d.filing_id], d) for d in chosen if d.filing_id in filings]
 
     def overdue_filing_ids(self, *, regulator: bool = True) -> set[int]:
-        """Filings with at least one overdue running deadline (the regulator's D4 too unless regulator=False)."""
+        """Filings with at least one overdue running deadline (the regulator's D4 too unless regulator=False).
+
+        Raises `RulesError`, `StorageError`.
+        """
         return {
             fid
             for fid, _, found in self._all()
@@ -268,6 +287,8 @@ class RulesService:
         """Queue SMS for the filer's overdue deadlines (not the regulator's D4): once per deadline and phone.
 
         Only recipients who subscribed to `overdue` get them; returns the messages queued.
+
+        Raises `RulesError`, `StorageError`.
         """
         from tracker.notify.outbox import enqueue_overdue
 
@@ -279,7 +300,7 @@ class RulesService:
         queued = 0
         with self.store.unit() as session:
             for fid, deadline in overdue:
-                row, organisation = repo.find_filing(session, fid)
+                row, organisation = filing_repo.find_filing(session, fid)
                 queued += enqueue_overdue(
                     session,
                     filing=row,
@@ -291,11 +312,14 @@ class RulesService:
                     language_default=self.settings.sms_language,
                 )
             if queued:
-                repo.bump_revision(session)
+                bump_revision(session)
         return queued
 
     def due_soon_filing_ids(self, *, regulator: bool = True) -> set[int]:
-        """Filings with a running deadline due within the rules' `due_soon_days` working days (not yet overdue)."""
+        """Filings with a running deadline due within the rules' `due_soon_days` working days (not yet overdue).
+
+        Raises `RulesError`, `StorageError`.
+        """
         return {
             fid
             for fid, _, found in self._all()
@@ -303,7 +327,10 @@ class RulesService:
         }
 
     def next_deadlines(self, filing_ids: Sequence[int]) -> dict[int, DeadlineView]:
-        """The most urgent running deadline of each of these filings (those without one are left out)."""
+        """The most urgent running deadline of each of these filings (those without one are left out).
+
+        Raises `RulesError`, `StorageError`.
+        """
         wanted = list(dict.fromkeys(filing_ids))
         out: dict[int, DeadlineView] = {}
         with self.store.unit() as session:
@@ -315,7 +342,7 @@ class RulesService:
     # -- forecasts -------------------------------------------------------------------------------
 
     def _history(self, session: Session) -> dict[Kind, list[StageSample]]:
-        revision = repo.read_revision(session)
+        revision = read_revision(session)
         cached = self._samples
         if cached is not None and cached[0] == revision:
             return cached[1]
@@ -324,40 +351,32 @@ class RulesService:
         return samples
 
     def stage_samples(self) -> dict[Kind, list[StageSample]]:
-        """Every finished stage visit recorded in this database, in working days, by kind."""
+        """Every finished stage visit recorded in this database, in working days, by kind.
+
+        Raises `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
             return self._history(session)
 
-    def forecast(self, ref: str | int) -> ForecastView:
-        """When the filing is expected to leave review (median and 80th percentile), with the basis stated."""
+    def forecast(self, ref: str | int) -> Forecast:
+        """When the filing is expected to leave review (median and 80th percentile), with the basis stated.
+
+        Raises `NotFound`, `RulesError`, `StorageError`.
+        """
         with self.store.unit() as session:
-            row, _ = repo.find_filing(session, ref)
+            row, _ = filing_repo.find_filing(session, ref)
             assert row.id is not None
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
-        result = forecast(
+        return forecast(
             self.rules,
             self.calendar,
             kind=kind,
             current_stage=stage,
-            entered_current_at=q.beijing_date(row.stage_entered_at),
+            entered_current_at=beijing_date(row.stage_entered_at),
             today=self.today(),
             samples=samples.get(kind, []),
             returned_from=Stage(row.returned_from) if row.returned_from else None,
-        )
-        return ForecastView(
             filing_id=row.id,
             ref=row.ref,
-            kind=kind,
-            stage=stage,
-            target=result.target,
-            median_date=result.median_date,
-            p80_date=result.p80_date,
-            median_days=result.median_days,
-            p80_days=result.p80_days,
-            basis=result.basis,
-            rules_version=self.rules.version,
-            stages=result.per_stage,
-            per_return=result.per_return,
-            warnings=result.warnings,
         )

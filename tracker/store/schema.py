@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.store.engine import Store, translate
+from tracker.store.db import Store, translate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

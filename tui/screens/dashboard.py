@@ -28,7 +28,7 @@ from tui.widgets.filter_bar import FilterBar
 from tui.widgets.stage_funnel import StageFunnel
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
 DEADLINE_DELAY = 0.1
 """Seconds of scroll stillness before the deadline column is filled in."""

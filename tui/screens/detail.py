@@ -38,7 +38,7 @@ from tui.widgets.panels import (
 )
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
 RETRYABLE = frozenset({"failed", "unknown"})
 """Outbox statuses the retry key picks up (pending rows go out on their own)."""

@@ -21,7 +21,7 @@ from tracker.errors import TrackerError
 from tui.messages import ActionFailed, LoadFailed
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
 
 class Host(Protocol):

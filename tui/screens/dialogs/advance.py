@@ -29,7 +29,7 @@ from tui.screens.host import UsesHost, actor
 from tui.view.labels import event_label, pick, stage_label, stage_text
 
 if TYPE_CHECKING:
-    from tracker.services import FilingService
+    from tracker.filings.service import FilingService
 
 REASON_EVENTS = frozenset({Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR})
 """Events that record a reason shown to the filer (required for return, reject and revoke)."""

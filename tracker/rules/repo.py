@@ -1,4 +1,4 @@
-"""The queries behind the rules service: material rows, submissions, deadline candidates and stage visits.
+"""Every query of the rules slice: material rows (read and written), submissions, deadline candidates, stage visits.
 
 Portfolio-wide questions ("which filings are overdue?") are answered with a handful of set-based queries
 whose filing filter is a subquery built from the deadline rules, so no query ever carries a list of
@@ -9,23 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Select, and_, func, or_, type_coerce
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from states import Event, Kind, Stage, has_tag
+from tracker.domain import MaterialStatus
+from tracker.errors import Conflict
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.forecast import StageSample
-from tracker.rules.model import RuleSet
-from tracker.store.repo import to_utc
+from tracker.rules.model import MaterialItem, RuleSet
 from tracker.store.tables import FilingRow, MaterialRow, TransitionRow
-
-_EIGHT_HOURS = timedelta(hours=8)
-BEIJING = timezone(_EIGHT_HOURS, "Asia/Shanghai")
-"""China Standard Time; mainland China has kept no daylight saving since 1991."""
+from tracker.timeutil import beijing_date, to_utc
 
 SUBMISSIONS = (Event.SUBMIT.value, Event.RESUBMIT.value)
 _DATE_COLUMNS = {
@@ -63,13 +62,6 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, DateTime(timezone=True))
 
 
-def beijing_date(value: datetime) -> date:
-    """The calendar day in Beijing of an aware (or naive UTC) time."""
-    if value.tzinfo is None or value.tzinfo is UTC:  # what the tables hand back: shift, don't convert
-        return (value + _EIGHT_HOURS).date()
-    return value.astimezone(BEIJING).date()
-
-
 # -- one filing ------------------------------------------------------------------------------------
 
 
@@ -105,6 +97,41 @@ def last_event(session: Session, filing_id: int) -> str | None:
         .limit(1)
     )
     return session.exec(statement).first()
+
+
+def material_row(stored: dict[str, MaterialRow], filing_id: int, key: str) -> MaterialRow:
+    """The stored row of item `key`, or a new (not yet added) one."""
+    return stored.get(key) or MaterialRow(filing_id=filing_id, key=key)
+
+
+def save_materials(session: Session, rows: Iterable[MaterialRow], *, conflict: str | None = None) -> None:
+    """Write checklist rows in the caller's transaction; a concurrent writer of the same item raises `Conflict`."""
+    session.add_all(list(rows))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            conflict or "a checklist item was changed by someone else meanwhile", hint="retry"
+        ) from None
+
+
+def material_status(item: MaterialItem, row: MaterialRow | None) -> MaterialStatus:
+    """The domain view of one checklist item and its stored row (if any)."""
+    return MaterialStatus(
+        key=item.key,
+        zh=item.zh,
+        en=item.en,
+        mandatory=item.mandatory,
+        provided=bool(row and row.provided),
+        path=row.path if row else None,
+        note=row.note if row else None,
+        checked_by=row.checked_by if row else None,
+        checked_at=to_utc(row.checked_at) if row else None,
+        reopened=row.reopened if row else 0,
+        check=item.check,
+        hint=item.note,
+        source=str(item.source),
+    )
 
 
 # -- deadlines over many filings -------------------------------------------------------------------

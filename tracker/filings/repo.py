@@ -1,39 +1,45 @@
-"""Queries and row↔domain conversion. The only module that builds SELECTs over the tables."""
+"""Queries over organisations, filings and transitions, and row↔domain conversion.
+
+Every SELECT, INSERT and UPDATE of the filing slice lives here, and so does the translation of constraint
+errors (a duplicate organisation, a filing number taken by a concurrent writer) into `tracker.errors`.
+Times come back as aware UTC.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Select, and_, bindparam, case, cast, func, insert, or_, update
+__all__ = [
+    "FILING_COLUMNS",
+    "count_rows",
+    "list_json",
+    "list_mappings",
+    "list_rows",
+    "stage_counts",
+]
+
+from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-import states
 from states import AlgorithmType, Event, Kind, Role, Stage
-from tracker.domain import REF_PREFIX, Filing, FilingQuery, Organisation, Transition
-from tracker.errors import Conflict, NotFound
-from tracker.store.tables import FilingRow, MetaRow, OrganisationRow, TransitionRow
-
-
-class Unit(Protocol):
-    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
-
-    def connection(self) -> Connection: ...
-
-
-def to_utc(value: datetime | None) -> datetime | None:
-    """A database time as aware UTC (SQLite hands back naive UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def to_db(value: datetime) -> datetime:
-    """Any time → aware UTC, as the tables store it (a naive time is taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from tracker.domain import REF_PREFIX, Filing, Organisation, Transition
+from tracker.errors import Conflict, NotFound, StorageError, TransitionRefused, UsageError
+from tracker.filings.repo_listing import (
+    FILING_COLUMNS,
+    count_rows,
+    list_json,
+    list_mappings,
+    list_rows,
+    stage_counts,
+)
+from tracker.store.db import Unit
+from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
+from tracker.timeutil import to_utc
 
 
 def organisation_from_row(row: OrganisationRow) -> Organisation:
@@ -99,23 +105,6 @@ def make_ref(kind: Kind, seq: int) -> str:
     return f"{REF_PREFIX[kind]}-{seq:04d}"
 
 
-_META_TABLE = MetaRow.__table__  # type: ignore[attr-defined]
-_BUMP_REVISION = (
-    update(_META_TABLE).where(_META_TABLE.c.key == "revision").values(value=_META_TABLE.c.value + 1)
-)
-
-
-def bump_revision(session: Unit) -> None:
-    """Advance the change counter that open dashboards poll."""
-    session.connection().execute(_BUMP_REVISION)
-
-
-def read_revision(session: Session) -> int:
-    """The change counter."""
-    value = session.exec(select(MetaRow.value).where(MetaRow.key == "revision")).first()
-    return int(value or 0)
-
-
 _FILING_TABLE = FilingRow.__table__  # type: ignore[attr-defined]
 
 
@@ -144,147 +133,6 @@ def update_filing_checked(session: Unit, filing_id: int, version: int, values: d
     result = session.connection().execute(_checked_update(columns), params)
     if result.rowcount != 1:
         raise Conflict("the filing was changed by someone else meanwhile", hint="look at it again and retry")
-
-
-_SORT_COLUMNS: dict[str, Any] = {
-    "organisation": OrganisationRow.name,
-    "title": FilingRow.title,
-    "kind": FilingRow.kind,
-    "stage": FilingRow.stage,
-    "stage_entered_at": FilingRow.stage_entered_at,
-    "returns": FilingRow.returns,
-    "filing_number": FilingRow.filing_number,
-    "updated_at": FilingRow.updated_at,
-}
-
-
-def _filtered(statement: Select[Any], query: FilingQuery, *, with_stages: bool = True) -> Select[Any]:
-    if with_stages and query.stages:
-        statement = statement.where(col(FilingRow.stage).in_([s.value for s in query.stages]))
-    if query.kinds:
-        statement = statement.where(col(FilingRow.kind).in_([k.value for k in query.kinds]))
-    if query.ids:
-        statement = statement.where(col(FilingRow.id).in_(query.ids))
-    if query.organisation:
-        text = query.organisation.strip()
-        if text.isdigit():
-            statement = statement.where(col(FilingRow.organisation_id) == int(text))
-        else:
-            statement = statement.where(
-                or_(
-                    func.lower(OrganisationRow.name).contains(text.lower(), autoescape=True),
-                    col(OrganisationRow.credit_code) == text.upper(),
-                )
-            )
-    if query.text:
-        needle = query.text.strip().lower()
-        statement = statement.where(
-            or_(
-                func.lower(FilingRow.title).contains(needle, autoescape=True),
-                func.lower(FilingRow.ref).contains(needle, autoescape=True),
-                func.lower(OrganisationRow.name).contains(needle, autoescape=True),
-                func.coalesce(FilingRow.filing_number, "").contains(needle, autoescape=True),
-            )
-        )
-    return statement
-
-
-def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:
-    if query.sort == "ref":
-        keys = [col(FilingRow.kind), col(FilingRow.seq)]
-    else:
-        keys = [_SORT_COLUMNS[query.sort], col(FilingRow.id)]
-    return statement.order_by(*(k.desc() if query.descending else k.asc() for k in keys))
-
-
-FILING_COLUMNS = tuple(FilingRow.__table__.columns)  # type: ignore[attr-defined]
-
-
-def list_rows(session: Session, query: FilingQuery) -> Sequence[Any]:
-    """Plain rows (no ORM identity map) for fast listing: every filing column plus the organisation name."""
-    statement: Select[Any] = select(*FILING_COLUMNS, OrganisationRow.name.label("organisation_name"))  # type: ignore[call-overload, attr-defined]
-    # Core execution: plain rows without the ORM's per-row loading machinery (a third of the time at 100k rows)
-    return session.connection().execute(_window(statement, query)).all()
-
-
-def _window(statement: Select[Any], query: FilingQuery) -> Select[Any]:
-    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    statement = _ordered(_filtered(statement, query), query)
-    if query.offset:
-        statement = statement.offset(query.offset)
-    if query.limit is not None:
-        statement = statement.limit(query.limit)
-    return statement
-
-
-def _zh_case(column: Any, values: Sequence[Any]) -> Any:
-    return case({v.value: states.zh(v) for v in values}, value=column)
-
-
-def _stage_zh_case() -> Any:
-    kind, stage = col(FilingRow.kind), col(FilingRow.stage)
-    special = [
-        (and_(kind == k.value, stage == s.value), states.zh(s, k))
-        for k in Kind
-        for s in Stage
-        if states.zh(s, k) != states.zh(s)
-    ]
-    plain = _zh_case(stage, list(Stage))
-    return case(*special, else_=plain) if special else plain
-
-
-def _sqlite_utc(column: Any) -> Any:
-    """SQLite's stored `2026-01-05 01:01:00.000000` as `render` writes it: `2026-01-05T01:01:00Z`."""
-    # a whole second loses its fraction, as in `datetime.isoformat`; the text has no other ".000000"
-    return func.replace(func.replace(column, ".000000", ""), " ", "T").op("||")("Z")
-
-
-def _sqlite_filing_json() -> Any:
-    """`json_object(...)` with exactly the keys, order and values of `tracker.render.filing_json`."""
-    f = FilingRow
-    fields: list[tuple[str, Any]] = [
-        ("id", f.id),
-        ("ref", f.ref),
-        ("kind", f.kind),
-        ("kind_zh", _zh_case(col(f.kind), list(Kind))),
-        ("title", f.title),
-        ("organisation", OrganisationRow.name),
-        ("organisation_id", f.organisation_id),
-        ("algorithm_type", f.algorithm_type),
-        ("algorithm_type_zh", _zh_case(col(f.algorithm_type), list(AlgorithmType))),
-        ("role", f.role),
-        ("role_zh", _zh_case(col(f.role), list(Role))),
-        ("stage", f.stage),
-        ("stage_zh", _stage_zh_case()),
-        ("returned_from", f.returned_from),
-        ("returns", f.returns),
-        ("filing_number", f.filing_number),
-        ("upstream_model", f.upstream_model),
-        ("upstream_filing_number", f.upstream_filing_number),
-        ("public_opinion", func.json(case((col(f.public_opinion), "true"), else_="false"))),
-        ("launch_date", f.launch_date),
-        ("change_date", f.change_date),
-        ("termination_date", f.termination_date),
-        ("version", f.version),
-        ("stage_entered_at", _sqlite_utc(f.stage_entered_at)),
-        ("created_at", _sqlite_utc(f.created_at)),
-        ("updated_at", _sqlite_utc(f.updated_at)),
-    ]
-    return func.json_object(*(part for key, value in fields for part in (key, value)))
-
-
-def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]] | None:
-    """Matching filings as UTF-8 JSON texts built by the database, in batches; None where Python must render them.
-
-    At 100,000 filings, turning rows into Python objects and encoding them takes seconds; SQLite's
-    `json_object` (3.38+) does the same in C, and bytes go to the output without a decode/encode round trip.
-    The shape equals `tracker.render.filing_json`'s.
-    """
-    if session.get_bind().dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 38):
-        return None
-    as_bytes = cast(_sqlite_filing_json(), LargeBinary)
-    statement = _window(select(as_bytes).select_from(FilingRow), query)
-    return session.connection().execute(statement).scalars().partitions(1000)
 
 
 def filing_from_plain(row: Any) -> Filing:
@@ -319,21 +167,6 @@ def filing_from_mapping(m: Mapping[str, Any]) -> Filing:
         termination_date=m["termination_date"],
         description=m["description"],
     )
-
-
-def count_rows(session: Session, query: FilingQuery) -> int:
-    """How many filings match."""
-    statement: Select[Any] = select(func.count()).select_from(FilingRow)
-    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    return int(session.execute(_filtered(statement, query)).scalar_one())
-
-
-def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
-    """Filings per stage under every filter except the stage filter."""
-    statement: Select[Any] = select(FilingRow.stage, func.count()).select_from(FilingRow)  # type: ignore[assignment]
-    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    statement = _filtered(statement, query, with_stages=False).group_by(FilingRow.stage)
-    return {Stage(stage): int(n) for stage, n in session.execute(statement).all()}
 
 
 def history(session: Unit, filing_id: int) -> list[Transition]:
@@ -433,6 +266,11 @@ def filing_row(m: Mapping[str, Any]) -> FilingRow:
     return FilingRow(**{c.name: m[c.name] for c in FILING_COLUMNS})
 
 
+def transition_row(m: Mapping[str, Any]) -> TransitionRow:
+    """A detached `TransitionRow` holding these values, for code that works on rows (the outbox)."""
+    return TransitionRow(**m)
+
+
 def insert_transition(session: Unit, values: dict[str, Any]) -> int:
     """Append one history row; returns its id."""
     return int(session.connection().execute(_INSERT_TRANSITION, values).scalar_one())
@@ -456,6 +294,40 @@ def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
     )
 
 
-def now_utc() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)
+def insert_organisation(
+    session: Session, *, name: str, credit_code: str, region: str | None, created_at: datetime
+) -> Organisation:
+    """Add an organisation row; a name or credit code already taken is a `UsageError`."""
+    row = OrganisationRow(name=name, credit_code=credit_code, region=region, created_at=created_at)
+    session.add(row)
+    try:
+        session.flush()  # the caller's transaction rolls back when this raises
+    except IntegrityError:
+        raise UsageError(
+            f"an organisation named {name!r} or with credit code {credit_code} exists already"
+        ) from None
+    return organisation_from_row(row)
+
+
+def insert_filing(session: Session, values: Mapping[str, Any], organisation_name: str) -> Filing:
+    """Add a filing row holding `values` (every column but `id`); returns it as a domain object."""
+    row = FilingRow(**values)
+    session.add(row)
+    session.flush()
+    return filing_from_mapping({**row.model_dump(), "organisation_name": organisation_name})
+
+
+@contextmanager
+def number_clash(number: str | None) -> Iterator[None]:
+    """Around a write transaction: a filing number taken meanwhile (unique constraint) becomes a refusal.
+
+    Raises `TransitionRefused` for the filing number, `StorageError` for any other constraint.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        if "filing_number" in str(exc.orig):
+            raise TransitionRefused(
+                f"filing number {number or ''} is already used by another filing".replace("  ", " ")
+            ) from None
+        raise StorageError(f"the database refused the change: {str(exc.orig).splitlines()[0]}") from None

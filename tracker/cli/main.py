@@ -1,4 +1,5 @@
-"""`beian`: the command line. Commands are thin: parse, call the service, render text or `--json`.
+"""`beian`: the group, command registration, and errors → exit codes. Commands are thin: parse, call the
+service, render text (`tracker.cli.text`) or `--json` (`tracker.domain.json`).
 
 Exit codes are an API (see `tracker.errors.ExitCode`): 0 ok, 1 refused, 2 usage, 3 not found,
 4 conflict, 5 storage, 6 notification. Errors are one line on stderr, never a traceback.
@@ -11,69 +12,12 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
+from tracker.cli.context import CliContext, collector_paused
 from tracker.errors import ExitCode, TrackerError, UsageError, exit_code_for
-
-if TYPE_CHECKING:
-    from tracker.config import Settings
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass
-class CliContext:
-    """What every command gets: settings, the database choice, and output mode."""
-
-    db: str | None
-    settings: Settings
-    json: bool = False
-    _service: Any = field(default=None, repr=False)
-
-    def service(self, *, create: bool = False) -> Any:
-        """The `FilingService` on the chosen database (built once per process)."""
-        if self._service is None:
-            with _collector_paused():
-                from tracker.factory import open_service
-
-                self._service = open_service(self.db, settings=self.settings, create=create)
-        return self._service
-
-    def open_store(self) -> Any:
-        """The `Store` behind the service."""
-        return self.service().store
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while start-up imports run (commands themselves run with it on).
-
-    Importing SQLAlchemy, SQLModel and pydantic allocates hundreds of thousands of long-lived objects and
-    sets off dozens of collections that find nothing to free: a fifth of `beian`'s start-up.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # what was imported lives as long as the process: keep later collections from walking it again
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-def json_option(func: F) -> F:
-    """Add `--json` (passed to the command as `as_json`)."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print JSON (a stable format, see the README)."
-    )(func)
-
-
-pass_cli = click.make_pass_decorator(CliContext)
 
 
 class _ReaderGone(Exception):
@@ -110,7 +54,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
     With no command, opens the dashboard.
     """
-    with _collector_paused():  # the settings model imports pydantic
+    with collector_paused():  # the settings model imports pydantic
         from tracker.config import load_settings
 
         settings = load_settings()
@@ -135,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> None:
-    with _collector_paused():
+    with collector_paused():
         _register_commands()
     try:
         code = cli.main(args=argv, prog_name="beian", standalone_mode=False)
@@ -150,13 +94,11 @@ def _run(argv: list[str] | None) -> None:
     except (BrokenPipeError, _ReaderGone):
         _reader_gone()
     except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError
+        from tracker.store.db import database_error
 
-        if not isinstance(exc, SQLAlchemyError) or os.environ.get("BEIAN_DEBUG"):
+        err = database_error(exc)
+        if err is None or os.environ.get("BEIAN_DEBUG"):
             raise
-        from tracker.store.engine import translate
-
-        err = translate(exc)
         _fail(str(err), exit_code_for(err))
     try:
         sys.stdout.flush()
@@ -178,33 +120,47 @@ def _fail(message: str, code: ExitCode) -> None:
     sys.exit(int(code))
 
 
+def commands() -> tuple[click.Command, ...]:
+    """Every command of the core, in the order `beian --help` lists them (cheap: heavy imports are inside commands)."""
+    from tracker.cli.commands import events, exchange, filings, notify, orgs, rules, setup
+
+    return (
+        setup.init,
+        setup.demo,
+        orgs.org,
+        filings.add,
+        filings.list_,
+        filings.show_,
+        events.events,
+        events.advance,
+        events.history,
+        events.apply,
+        setup.diagram,
+        notify.notify,
+        rules.materials,
+        rules.dates,
+        rules.due,
+        rules.forecast_,
+        exchange.import_,
+        exchange.export,
+        exchange.report,
+        exchange.calendar,
+    )
+
+
 _registered = False
 
 
 def _register_commands() -> None:
-    """Attach the command modules (cheap: they import heavy libraries only inside commands)."""
+    """Attach the core commands, then the front ends outside the core (the dashboard) from entry points."""
     global _registered
     if _registered:
         return
     _registered = True
-    from tracker import cli_core
-
-    for command in cli_core.COMMANDS:
+    for command in commands():
         cli.add_command(command)
-    for name, module in (
-        ("notify", "tracker.cli_notify"),
-        ("rules", "tracker.cli_rules"),
-        ("exchange", "tracker.cli_exchange"),
-    ):
-        try:
-            mod = __import__(module, fromlist=["COMMANDS"])
-        except ImportError:
-            continue
-        for command in getattr(mod, "COMMANDS", [getattr(mod, name, None)]):
-            if command is not None:
-                cli.add_command(command)
-    # Front ends outside the core (the dashboard) plug in here; loading the entry point imports only
-    # their small command module, never Textual itself.
+    # The `beian.commands` entry point is only for front ends outside the core (the dashboard); loading it
+    # imports their small command module, never Textual itself.
     from importlib.metadata import entry_points
 
     for point in entry_points(group="beian.commands"):
@@ -212,8 +168,3 @@ def _register_commands() -> None:
             cli.add_command(point.load(), point.name)
         except ImportError:
             continue
-
-
-def bad_usage(message: str) -> UsageError:
-    """A usage error for the CLI to raise."""
-    return UsageError(message)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
-import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,54 +12,11 @@ import click
 
 import states
 from states import UnknownName
-from tracker.cli import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.exchange import Progress, clean, show_import
 from tracker.errors import ExitCode, TrackerError, UsageError
 
 _FORMATS = ("csv", "xlsx", "jsonl")
-
-
-def clean(text: object, limit: int = 200) -> str:
-    """Text from a file made safe for a terminal: control characters shown as escapes, long text cut."""
-    shown = "".join(
-        ch if unicodedata.category(ch)[0] != "C" or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in str(text)
-    )
-    return shown if len(shown) <= limit else shown[:limit] + "…"
-
-
-class Progress:
-    """Rows per second and, when the total is known, an ETA, on one line of a terminal's stderr; silent when piped."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.2 and (total is None or done < total):
-            return
-        self.last = now
-        rate = done / max(now - self.started, 1e-6)
-        line = f"{phase} {done:,}"
-        if total:
-            left = (total - done) / rate if rate else 0
-            width = 24
-            filled = int(width * done / total)
-            line = f"{phase} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}, ETA {left:.0f} s"
-        line += f", {rate:,.0f} rows/s"
-        sys.stderr.write("\r" + line[:100].ljust(100))
-        sys.stderr.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        """Clear the progress line."""
-        if self.shown:
-            sys.stderr.write("\r" + " " * 100 + "\r")
-            sys.stderr.flush()
 
 
 def _private(path: Path) -> None:
@@ -164,7 +119,7 @@ def import_(
             touches = any(i.action in ("approve", "update", "append") for i in preview.plan.items)
             if touches:
                 progress.done()
-                _show_import(preview, as_json, written=False)
+                show_import(preview, as_json, written=False)
                 click.echo(
                     "nothing written: the plan changes filings this database already tracks; "
                     "run again with --apply to carry it out",
@@ -184,120 +139,10 @@ def import_(
         progress.done()
         raise
     progress.done()
-    _show_import(result, as_json, written=not check)
+    show_import(result, as_json, written=not check)
     if check and not result.plan.clean:
         code = ExitCode.USAGE if result.plan.problems else ExitCode.CONFLICT
         sys.exit(int(code))
-
-
-def _import_json(result: Any, written: bool) -> dict[str, Any]:
-    plan = result.plan
-    return {
-        "file": str(plan.path),
-        "format": plan.format,
-        "encoding": plan.encoding,
-        "layouts": [layout.value for layout in plan.layouts],
-        "rows": plan.rows,
-        "ignored_columns": plan.ignored_columns,
-        "problems": [
-            {"row": p.row, "sheet": p.sheet, "column": p.column, "value": p.value, "reason": p.reason}
-            for p in plan.problems
-        ],
-        "plan": [
-            {
-                "row": i.record.row,
-                "action": i.action,
-                "ref": i.ref,
-                "title": i.record.title,
-                "organisation": i.record.organisation,
-                "changes": list(i.changes),
-                "reason": i.reason,
-                "notes": list(i.record.notes),
-            }
-            for i in plan.items
-        ],
-        "new_organisations": plan.new_organisations,
-        "written": written and result.applied,
-        "created": result.created,
-        "approved": result.approved,
-        "updated": result.updated,
-        "appended": result.appended,
-        "organisations_created": result.organisations,
-        "rejected": result.rejected,
-        "rejected_file": str(result.rejected_file) if result.rejected_file else None,
-    }
-
-
-def _show_import(result: Any, as_json: bool, *, written: bool) -> None:
-    from tracker.exchange.service import layout_title
-    from tracker.render import dump_json, table
-
-    if as_json:
-        dump_json(_import_json(result, written))
-        return
-    plan = result.plan
-    layouts = ", ".join(layout_title(x) for x in plan.layouts) or "no table"
-    encoding = f", {plan.encoding}" if plan.encoding else ""
-    click.echo(f"{clean(plan.path.name)}: {plan.format}{encoding}; {layouts}; {plan.rows} rows")
-    if plan.ignored_columns:
-        click.echo(
-            "columns ignored (use --map COLUMN=FIELD to read them): "
-            + ", ".join(clean(c, 40) for c in plan.ignored_columns)
-        )
-    if plan.problems:
-        click.echo(f"\n{len(plan.problems)} problem(s) in {len({p.row for p in plan.problems})} row(s):")
-        table(
-            ["row", "column", "value", "reason"],
-            [
-                [
-                    f"{p.sheet}:{p.row}" if p.sheet else str(p.row),
-                    clean(p.column, 30),
-                    clean(p.value, 40),
-                    clean(p.reason, 300),
-                ]
-                for p in plan.problems
-            ],
-        )
-    counts = {a: plan.count(a) for a in ("new", "approve", "update", "append", "unchanged", "conflict")}
-    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do"
-    click.echo(f"\nplan: {summary}")
-    if plan.new_organisations:
-        click.echo(
-            f"new organisations: {len(plan.new_organisations)} ("
-            + ", ".join(clean(n, 60) for n in plan.new_organisations[:5])
-            + (", …)" if len(plan.new_organisations) > 5 else ")")
-        )
-    shown = [i for i in plan.items if i.action != "unchanged"]
-    if shown:
-        table(
-            ["row", "action", "ref", "title", "details"],
-            [
-                [
-                    str(i.record.row),
-                    i.action,
-                    i.ref or "",
-                    clean(i.record.title, 40),
-                    clean(i.reason or "; ".join(i.changes), 200),
-                ]
-                for i in shown[:200]
-            ],
-        )
-        if len(shown) > 200:
-            click.echo(f"… and {len(shown) - 200} more (--json lists them all)")
-    if not written:
-        click.echo("checked: nothing written")
-        return
-    parts = [
-        f"{result.created} created",
-        f"{result.approved} approved",
-        f"{result.updated} updated",
-        f"{result.appended} with new history",
-    ]
-    click.echo("imported: " + ", ".join(parts) + f"; {result.organisations} organisation(s) added")
-    if result.rejected_file:
-        click.echo(
-            f"{result.rejected} rejected row(s) written to {clean(result.rejected_file)}: fix them and import that file"
-        )
 
 
 # -- export ----------------------------------------------------------------------------------------------------
@@ -409,7 +254,8 @@ def export(
 @pass_cli
 def report(obj: CliContext, fmt: str | None, out: Path | None, since: str | None, until: str | None) -> None:
     """A status report to forward: counts per stage, approvals, returns and their cost, deadlines, time per stage."""
-    from tracker.exchange.report import render_html, render_markdown, write_report_xlsx
+    from tracker.exchange.report import render_html, render_markdown
+    from tracker.exchange.report_xlsx import write_report_xlsx
     from tracker.exchange.service import ExchangeService
 
     suffix = out.suffix.lower().lstrip(".") if out else ""
@@ -458,6 +304,3 @@ def calendar(obj: CliContext, out: Path | None) -> None:
     with _open_out(out, text=False) as handle:
         handle.write(data)
     click.echo(f"{len(items)} deadline(s) written to {clean(out)}", err=True)
-
-
-COMMANDS = [import_, export, report, calendar]

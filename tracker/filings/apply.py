@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.errors import ExitCode, TrackerError, UsageError
-from tracker.services import EventRequest, FilingService
+from tracker.filings.events import EventRequest
+from tracker.filings.service import FilingService
 from tracker.timeutil import parse_when
 
 FIELDS = {"ref", "event", "note", "reason", "filing_number", "at", "by", "if_version", "reopen"}

@@ -8,20 +8,12 @@ from typing import Any
 import click
 
 import states
-from tracker.cli import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
 from tracker.domain import Filing, MaterialStatus
+from tracker.domain.json import deadline_json, forecast_json, material_json
 from tracker.errors import TrackerError, UsageError
-from tracker.render import dump_json, stage_text, table
-from tracker.render_rules import (
-    TRIGGERS,
-    bilingual,
-    days_text,
-    deadline_json,
-    deadline_line,
-    forecast_json,
-    material_json,
-    material_state,
-)
 from tracker.timeutil import parse_day
 
 

@@ -5,18 +5,18 @@ Only `send`, `run` and `status` can import `twilio`, and only when Twilio is con
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.notify import event_text, note_text, status_text
+from tracker.domain.json import dispatch_json, notification_json, preview_json, recipient_json, status_json
 from tracker.errors import NotifyError
-from tracker.render import dump_json, table
 from tracker.timeutil import show
 
 if TYPE_CHECKING:
-    from tracker.domain import Notification, Recipient
     from tracker.notify.reports import DispatchReport
     from tracker.notify.service import NotifyService
 
@@ -30,48 +30,6 @@ def _service(obj: CliContext) -> NotifyService:
 
 def _json(obj: CliContext, flag: bool) -> bool:
     return flag or bool(getattr(obj, "json", False))
-
-
-def recipient_json(r: Recipient, scope: str | None = None) -> dict[str, Any]:
-    """The stable JSON object of a recipient."""
-    return {
-        "id": r.id,
-        "phone": r.phone,
-        "name": r.name,
-        "events": list(r.events),
-        "language": r.language,
-        "organisation_id": r.organisation_id,
-        "filing_id": r.filing_id,
-        "scope": scope,
-        "created_at": r.created_at,
-    }
-
-
-def notification_json(n: Notification) -> dict[str, Any]:
-    """The stable JSON object of an outbox row (never any credential)."""
-    data = asdict(n)
-    data["filing"] = data.pop("filing_ref")
-    return data
-
-
-def _event(event: str, obj: CliContext) -> str:
-    from tracker.notify.outbox import event_label
-
-    return event_label(event, obj.settings.language)
-
-
-def _status_text(n: Notification) -> str:
-    if n.status == "sent" and n.delivery_status:
-        return f"sent · {n.delivery_status}"
-    if n.status == "failed" and n.error_code:
-        return f"failed {n.error_code}"
-    return n.status
-
-
-def _note(n: Notification) -> str:
-    if n.status == "pending" and n.next_attempt_at is not None:
-        return f"retry at {show(n.next_attempt_at, seconds=True)}: {n.error_message or ''}".rstrip(": ")
-    return n.error_message or n.sid or ""
 
 
 @click.group()
@@ -125,7 +83,9 @@ def recipients_add(
     if _json(obj, as_json):
         dump_json(recipient_json(r, scope))
         return
-    click.echo(f"recipient {r.id}: {r.phone} for {scope}: {', '.join(_event(e, obj) for e in r.events)}")
+    click.echo(
+        f"recipient {r.id}: {r.phone} for {scope}: {', '.join(event_text(e, obj.settings.language) for e in r.events)}"
+    )
 
 
 @recipients.command("list")
@@ -155,7 +115,7 @@ def recipients_list(obj: CliContext, organisation: str | None, filing: str | Non
                 r.name or "",
                 scopes.get(r.id, ""),
                 r.language,
-                ", ".join(_event(e, obj) for e in r.events),
+                ", ".join(event_text(e, obj.settings.language) for e in r.events),
             ]
             for r in rows
         ],
@@ -190,9 +150,7 @@ def preview(
     """Show the SMS a filing's event sends, with its encoding and segment count."""
     p = _service(obj).preview(ref, event=event, language=language, reason=reason)
     if _json(obj, as_json):
-        data = asdict(p)
-        data["filing"] = data.pop("ref")
-        dump_json(data)
+        dump_json(preview_json(p))
         return
     click.echo(p.body)
     click.echo("")
@@ -223,24 +181,17 @@ def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | 
             [
                 str(n.id),
                 n.filing_ref,
-                _event(n.event, obj),
+                event_text(n.event, obj.settings.language),
                 n.phone,
-                _status_text(n),
+                status_text(n),
                 str(n.attempts),
                 str(n.segments),
                 show(n.sent_at or n.created_at),
-                _note(n),
+                note_text(n),
             ]
             for n in rows
         ],
     )
-
-
-def _report_json(report: DispatchReport) -> dict[str, Any]:
-    data = {k: v for k, v in asdict(report).items() if k != "previews"}
-    data["summary"] = report.summary
-    data["messages"] = [notification_json(n) for n in report.previews]
-    return data
 
 
 @notify.command()
@@ -252,7 +203,7 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
     """Send every message that is due now, once (retries are scheduled, not waited for)."""
     report = _service(obj).dispatch_pending(limit=limit, dry_run=dry_run)
     if _json(obj, as_json):
-        dump_json(_report_json(report))
+        dump_json(dispatch_json(report))
     else:
         for n in report.previews:
             click.echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}")
@@ -355,6 +306,6 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
     """Poll Twilio for the delivery status of recent messages, and look for `unknown` ones."""
     report = _service(obj).refresh_status(days=days)
     if _json(obj, as_json):
-        dump_json({**asdict(report), "statuses": dict(report.statuses), "summary": report.summary})
+        dump_json(status_json(report))
         return
     click.echo(report.summary)

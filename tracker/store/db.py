@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -19,7 +19,27 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+__all__ = [
+    "SCHEMA_HEAD",
+    "Session",
+    "Store",
+    "Unit",
+    "Work",
+    "describe",
+    "make_engine",
+    "normalise_url",
+    "sqlite_path",
+    "translate",
+]
+
 from tracker.errors import Conflict, StorageError, TrackerError
+
+
+class Unit(Protocol):
+    """Anything that runs Core statements in a transaction: an ORM `Session` or a `Work`."""
+
+    def connection(self) -> Connection: ...
+
 
 SCHEMA_HEAD = "0004"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
@@ -126,6 +146,11 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
     if isinstance(exc, SQLAlchemyError):
         return StorageError(f"database error on {where}: {type(exc).__name__}")
     return StorageError(f"database error on {where}: {exc}")
+
+
+def database_error(exc: BaseException) -> TrackerError | None:
+    """The one-line product error for a database error that escaped a unit of work; None for any other error."""
+    return translate(exc) if isinstance(exc, SQLAlchemyError) else None
 
 
 class Work:

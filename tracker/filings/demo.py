@@ -12,7 +12,7 @@ from states import Event, Kind
 from tracker import locations
 from tracker.domain import FilingDraft, FilingQuery
 from tracker.errors import ConfigError
-from tracker.services import FilingService
+from tracker.filings.service import FilingService
 
 
 def seed_path() -> Path:

@@ -1,0 +1,164 @@
+"""Event commands: what is possible now (`events`), record one (`advance`), the history, and `apply` a stream."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+import states
+from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.events import HISTORY_HEADERS, history_row, move_text, outcome_line
+from tracker.domain.json import filing_json, outcome_json, transition_json
+from tracker.errors import TrackerError
+from tracker.timeutil import parse_when
+
+if TYPE_CHECKING:
+    from tracker.filings.service import FilingService
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_cli
+def events(obj: CliContext, ref: str, as_json: bool) -> None:
+    """Events possible now, and each refused one with its reason."""
+    service = obj.service()
+    f = service.filing(ref)
+    outcomes = service.events(ref)
+    if as_json:
+        dump_json(
+            {
+                "ref": f.ref,
+                "stage": f.stage.value,
+                "stage_zh": states.zh(f.stage, f.kind),
+                "events": [outcome_json(o, f.kind) for o in outcomes],
+            }
+        )
+        return
+    lang = obj.settings.language
+    click.echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
+    if not outcomes:
+        click.echo("no events: this stage is final")
+    for o in outcomes:
+        click.echo(outcome_line(o, f.kind, lang))
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("event")
+@click.option("--note", "-n", help="Free note kept in the history.")
+@click.option("--reason", "-r", help="Reason (required to return, reject or revoke).")
+@click.option("--filing-number", "-f", help="Filing number (备案编号), required to approve.")
+@click.option("--at", "at", help="When it happened (YYYY-MM-DD [HH:MM]); default now.")
+@click.option("--by", "actor", help="Who records it; default $USER.")
+@click.option("--if-version", type=int, help="Refuse (exit 4) unless the filing is still at this version.")
+@click.option(
+    "--reopen", multiple=True, help="With return_for_revision: a material to fix (reopened); repeatable."
+)
+@click.option("--no-send", is_flag=True, help="Queue notifications but do not send them now.")
+@json_option
+@pass_cli
+def advance(
+    obj: CliContext,
+    ref: str,
+    event: str,
+    note: str | None,
+    reason: str | None,
+    filing_number: str | None,
+    at: str | None,
+    actor: str | None,
+    if_version: int | None,
+    reopen: tuple[str, ...],
+    no_send: bool,
+    as_json: bool,
+) -> None:
+    """Record EVENT (English or Chinese, e.g. pass_review or 审核通过) for filing REF."""
+    import os
+
+    service = obj.service()
+    result = service.advance(
+        ref,
+        event,
+        note=note,
+        reason=reason,
+        filing_number=filing_number,
+        at=parse_when(at) if at else None,
+        actor=actor or os.environ.get("USER") or None,
+        source="cli",
+        if_version=if_version,
+        reopen=reopen,
+    )
+    sent = _send_after_commit(service, result.notifications, no_send)
+    f = result.filing
+    if as_json:
+        data = filing_json(f)
+        data["transition"] = transition_json(result.transition, f.kind)
+        data["warnings"] = list(result.warnings)
+        data["notifications_queued"] = result.notifications
+        data["notifications_sent"] = sent
+        dump_json(data)
+        return
+    lang = obj.settings.language
+    t = result.transition
+    click.echo(f"{f.ref}: {move_text(t, f.kind, lang)}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.notifications:
+        click.echo(f"{result.notifications} SMS queued, {sent} sent")
+
+
+def _send_after_commit(service: FilingService, queued: int, no_send: bool) -> int:
+    """Deliver the SMS the transition queued; a delivery problem never undoes the transition."""
+    if not queued or no_send:
+        return 0
+    try:
+        report = service.notify.dispatch_pending()
+    except TrackerError as exc:
+        click.echo(f"warning: SMS queued but not sent yet: {exc}", err=True)
+        return 0
+    return report.sent
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_cli
+def history(obj: CliContext, ref: str, as_json: bool) -> None:
+    """A filing's history, oldest first."""
+    service = obj.service()
+    f = service.filing(ref)
+    rows = service.history(ref)
+    if as_json:
+        dump_json([transition_json(t, f.kind) for t in rows])
+        return
+    lang = obj.settings.language
+    table(HISTORY_HEADERS, [history_row(t, f.kind, lang) for t in rows])
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("--all-or-nothing", is_flag=True, help="Apply every line or none.")
+@json_option
+@pass_cli
+def apply(obj: CliContext, source: Any, all_or_nothing: bool, as_json: bool) -> None:
+    """Apply a stream of events from a JSON Lines file (or - for stdin).
+
+    Each line: {"ref": "ALG-0001", "event": "pass_review", "note": …, "reason": …, "filing_number": …,
+    "at": …, "by": …, "if_version": …}.
+    """
+    from tracker.filings.apply import apply_lines
+
+    report = apply_lines(obj.service(), source, all_or_nothing=all_or_nothing)
+    if as_json:
+        dump_json(report.as_json())
+    else:
+        for line in report.lines:
+            click.echo(line.text())
+        click.echo(report.summary())
+    sent = _send_after_commit(obj.service(), report.notifications, False)
+    if sent and not as_json:
+        click.echo(f"{sent} SMS sent")
+    if report.failed:
+        raise SystemExit(int(report.exit_code))

@@ -1,0 +1,179 @@
+"""Filing commands: add one (`add`), list them (`list`), show one (`show`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, get_args
+
+import click
+
+import states
+from tracker.cli.context import CliContext, json_option, parse_name, pass_cli
+from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.filings import filing_lines, filing_row
+from tracker.domain import SortKey
+from tracker.domain.json import filing_json
+from tracker.timeutil import parse_day
+
+
+@click.command()
+@click.argument("title")
+@click.option("--org", "-o", "organisation", required=True, help="Organisation id, name or credit code.")
+@click.option(
+    "--kind",
+    "-k",
+    default="algorithm",
+    show_default=True,
+    help="algorithm | entity | genai_filing | genai_registration (or 算法备案, 主体备案, …).",
+)
+@click.option("--role", help="provider (服务提供者) | tech_supporter (服务技术支持者). Default provider.")
+@click.option(
+    "--type",
+    "algorithm_type",
+    help="Algorithm type: generative (生成合成类, 01), recommendation, ranking, retrieval, scheduling.",
+)
+@click.option("--upstream-model", help="Third-party model the product is built on, if any.")
+@click.option("--upstream-filing-number", help="That model's algorithm filing number (网信算备…号).")
+@click.option(
+    "--launch-date", help="Service launch date YYYY-MM-DD (starts the 10-working-day filing deadline)."
+)
+@click.option(
+    "--no-public-opinion", is_flag=True, help="The service has no public-opinion attributes (舆论属性)."
+)
+@click.option("--description", help="Free text.")
+@json_option
+@pass_cli
+def add(
+    obj: CliContext,
+    title: str,
+    organisation: str,
+    kind: str,
+    role: str | None,
+    algorithm_type: str | None,
+    upstream_model: str | None,
+    upstream_filing_number: str | None,
+    launch_date: str | None,
+    no_public_opinion: bool,
+    description: str | None,
+    as_json: bool,
+) -> None:
+    """Add a filing in draft (草稿)."""
+    from tracker.domain import FilingDraft
+
+    draft = FilingDraft(
+        organisation=organisation,
+        title=title,
+        kind=parse_name(states.parse_kind, kind),
+        role=parse_name(states.parse_role, role),
+        algorithm_type=parse_name(states.parse_algorithm_type, algorithm_type),
+        upstream_model=upstream_model,
+        upstream_filing_number=upstream_filing_number,
+        public_opinion=not no_public_opinion,
+        launch_date=parse_day(launch_date) if launch_date else None,
+        description=description,
+    )
+    f = obj.service().add_filing(draft)
+    if as_json:
+        dump_json(filing_json(f))
+    else:
+        click.echo(f"added {f.ref}: {f.title} ({states.label(f.kind, obj.settings.language)})")
+
+
+@click.command("list")
+@click.option(
+    "--stage", "-s", "stages", multiple=True, help="Only this stage (English or Chinese); repeatable."
+)
+@click.option("--org", "-o", "organisation", help="Organisation id, name (part) or credit code.")
+@click.option("--kind", "-k", "kinds", multiple=True, help="Only this kind; repeatable.")
+@click.option("--search", "text", help="Text in the reference, title, organisation or filing number.")
+@click.option(
+    "--sort",
+    type=click.Choice(get_args(SortKey)),
+    default="ref",
+    show_default=True,
+)
+@click.option("--desc", is_flag=True, help="Sort descending.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option(
+    "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
+)
+@json_option
+@pass_cli
+def list_(
+    obj: CliContext,
+    stages: tuple[str, ...],
+    organisation: str | None,
+    kinds: tuple[str, ...],
+    text: str | None,
+    sort: Any,
+    desc: bool,
+    limit: int | None,
+    overdue: bool,
+    as_json: bool,
+) -> None:
+    """List filings."""
+    from tracker.domain import FilingQuery
+
+    query = FilingQuery(
+        stages=tuple(parse_name(states.parse_stage, s) for s in stages),
+        organisation=organisation,
+        kinds=tuple(parse_name(states.parse_kind, k) for k in kinds),
+        text=text,
+        sort=sort,
+        descending=desc,
+        limit=limit,
+    )
+    service = obj.service()
+    if as_json and not overdue:
+        _write_array(service.export_json(query))
+        return
+    filings = service.filings(replace(query, limit=None) if overdue else query)
+    if overdue:
+        late = service.rules.overdue_filing_ids()
+        filings = [f for f in filings if f.id in late][:limit]
+    if as_json:
+        dump_json([filing_json(f) for f in filings])
+        return
+    lang = obj.settings.language
+    rows = [filing_row(f, lang) for f in filings]
+    if not rows:
+        filtered = stages or organisation or kinds or text or overdue
+        click.echo("no filings match" if filtered else "no filings yet: `beian add` or `beian demo`")
+        return
+    table(["ref", "organisation", "title", "stage", "returns", "filing number"], rows)
+
+
+def _write_array(batches: Iterable[Sequence[bytes]]) -> None:
+    """`[`, the items (UTF-8 JSON texts) one per line with commas, `]`."""
+    out = sys.stdout
+    out.flush()
+    raw = getattr(out, "buffer", None)
+    write = raw.write if raw is not None else (lambda data: out.write(data.decode()))
+    first = True
+    write(b"[")
+    for batch in batches:
+        if batch:
+            write((b"\n  " if first else b",\n  ") + b",\n  ".join(batch))
+            first = False
+    write(b"]\n" if first else b"\n]\n")
+    if raw is not None:
+        raw.flush()
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_cli
+def show_(obj: CliContext, ref: str, as_json: bool) -> None:
+    """Show one filing (REF is ALG-0001 or the numeric id)."""
+    f = obj.service().filing(ref)
+    if as_json:
+        dump_json(filing_json(f))
+        return
+    table(["field", "value"], filing_lines(f, obj.settings.language))
+
+
+show_.name = "show"
+list_.name = "list"

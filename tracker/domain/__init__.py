@@ -1,0 +1,49 @@
+"""Domain objects, split by domain: the types the CLI, the dashboard and tests receive.
+
+Every type is re-exported here, so `from tracker.domain import Filing` works whatever module defines it.
+Storage rows never leave the repositories (`tracker.*.repo`); they are converted into these at that edge.
+Times are timezone-aware UTC; regulatory dates are Beijing calendar days.
+"""
+
+from __future__ import annotations
+
+from states import AlgorithmType, Event, Kind, Outcome, Role, Stage
+from tracker.domain.filings import (
+    REF_PREFIX,
+    AdvanceResult,
+    Filing,
+    FilingDraft,
+    FilingQuery,
+    Organisation,
+    SortKey,
+    Transition,
+)
+from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
+from tracker.domain.rules import Deadline, DeadlineView, Forecast, MaterialStatus, StageEstimate
+
+__all__ = [
+    "REF_PREFIX",
+    "AdvanceResult",
+    "AlgorithmType",
+    "Deadline",
+    "DeadlineView",
+    "DispatchReport",
+    "Event",
+    "Filing",
+    "FilingDraft",
+    "FilingQuery",
+    "Forecast",
+    "Kind",
+    "MaterialStatus",
+    "Notification",
+    "Organisation",
+    "Outcome",
+    "Recipient",
+    "Role",
+    "SmsPreview",
+    "SortKey",
+    "Stage",
+    "StageEstimate",
+    "StatusReport",
+    "Transition",
+]

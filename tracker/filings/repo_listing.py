@@ -1,0 +1,181 @@
+"""The listing queries of the filing slice: filter, sort and window filings, count them, and render them as
+JSON in SQLite for `beian list --json`. Part of the filing repository (`tracker.filings.repo` re-exports these).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import LargeBinary, Select, and_, case, cast, func, or_
+from sqlmodel import Session, col, select
+
+import states
+from states import AlgorithmType, Kind, Role, Stage
+from tracker.domain import FilingQuery
+from tracker.domain.json import FILING_KEYS
+from tracker.store.tables import FilingRow, OrganisationRow
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "organisation": OrganisationRow.name,
+    "title": FilingRow.title,
+    "kind": FilingRow.kind,
+    "stage": FilingRow.stage,
+    "stage_entered_at": FilingRow.stage_entered_at,
+    "returns": FilingRow.returns,
+    "filing_number": FilingRow.filing_number,
+    "updated_at": FilingRow.updated_at,
+}
+
+
+def _filtered(statement: Select[Any], query: FilingQuery, *, with_stages: bool = True) -> Select[Any]:
+    if with_stages and query.stages:
+        statement = statement.where(col(FilingRow.stage).in_([s.value for s in query.stages]))
+    if query.kinds:
+        statement = statement.where(col(FilingRow.kind).in_([k.value for k in query.kinds]))
+    if query.ids:
+        statement = statement.where(col(FilingRow.id).in_(query.ids))
+    if query.organisation:
+        text = query.organisation.strip()
+        if text.isdigit():
+            statement = statement.where(col(FilingRow.organisation_id) == int(text))
+        else:
+            statement = statement.where(
+                or_(
+                    func.lower(OrganisationRow.name).contains(text.lower(), autoescape=True),
+                    col(OrganisationRow.credit_code) == text.upper(),
+                )
+            )
+    if query.text:
+        needle = query.text.strip().lower()
+        statement = statement.where(
+            or_(
+                func.lower(FilingRow.title).contains(needle, autoescape=True),
+                func.lower(FilingRow.ref).contains(needle, autoescape=True),
+                func.lower(OrganisationRow.name).contains(needle, autoescape=True),
+                func.coalesce(FilingRow.filing_number, "").contains(needle, autoescape=True),
+            )
+        )
+    return statement
+
+
+def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:
+    if query.sort == "ref":
+        keys = [col(FilingRow.kind), col(FilingRow.seq)]
+    else:
+        keys = [_SORT_COLUMNS[query.sort], col(FilingRow.id)]
+    return statement.order_by(*(k.desc() if query.descending else k.asc() for k in keys))
+
+
+FILING_COLUMNS = tuple(FilingRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def list_rows(session: Session, query: FilingQuery) -> Sequence[Any]:
+    """Plain rows (no ORM identity map) for fast listing: every filing column plus the organisation name."""
+    statement: Select[Any] = select(*FILING_COLUMNS, OrganisationRow.name.label("organisation_name"))  # type: ignore[call-overload, attr-defined]
+    # Core execution: plain rows without the ORM's per-row loading machinery (a third of the time at 100k rows)
+    return session.connection().execute(_window(statement, query)).all()
+
+
+def list_mappings(session: Session, query: FilingQuery) -> list[Any]:
+    """Like `list_rows`, as read-only mappings (filing columns plus `organisation_name`)."""
+    return [r._mapping for r in list_rows(session, query)]
+
+
+def _window(statement: Select[Any], query: FilingQuery) -> Select[Any]:
+    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    statement = _ordered(_filtered(statement, query), query)
+    if query.offset:
+        statement = statement.offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return statement
+
+
+def _zh_case(column: Any, values: Sequence[Any]) -> Any:
+    return case({v.value: states.zh(v) for v in values}, value=column)
+
+
+def _stage_zh_case() -> Any:
+    kind, stage = col(FilingRow.kind), col(FilingRow.stage)
+    special = [
+        (and_(kind == k.value, stage == s.value), states.zh(s, k))
+        for k in Kind
+        for s in Stage
+        if states.zh(s, k) != states.zh(s)
+    ]
+    plain = _zh_case(stage, list(Stage))
+    return case(*special, else_=plain) if special else plain
+
+
+def _sqlite_utc(column: Any) -> Any:
+    """SQLite's stored `2026-01-05 01:01:00.000000` as `filing_json` writes it: `2026-01-05T01:01:00Z`."""
+    # a whole second loses its fraction, as in `datetime.isoformat`; the text has no other ".000000"
+    return func.replace(func.replace(column, ".000000", ""), " ", "T").op("||")("Z")
+
+
+def _sqlite_filing_json() -> Any:
+    """`json_object(...)` with exactly the keys, order and values of `tracker.domain.json.filing_json`."""
+    f = FilingRow
+    fields: dict[str, Any] = dict(
+        [
+            ("id", f.id),
+            ("ref", f.ref),
+            ("kind", f.kind),
+            ("kind_zh", _zh_case(col(f.kind), list(Kind))),
+            ("title", f.title),
+            ("organisation", OrganisationRow.name),
+            ("organisation_id", f.organisation_id),
+            ("algorithm_type", f.algorithm_type),
+            ("algorithm_type_zh", _zh_case(col(f.algorithm_type), list(AlgorithmType))),
+            ("role", f.role),
+            ("role_zh", _zh_case(col(f.role), list(Role))),
+            ("stage", f.stage),
+            ("stage_zh", _stage_zh_case()),
+            ("returned_from", f.returned_from),
+            ("returns", f.returns),
+            ("filing_number", f.filing_number),
+            ("upstream_model", f.upstream_model),
+            ("upstream_filing_number", f.upstream_filing_number),
+            ("public_opinion", func.json(case((col(f.public_opinion), "true"), else_="false"))),
+            ("launch_date", f.launch_date),
+            ("change_date", f.change_date),
+            ("termination_date", f.termination_date),
+            ("version", f.version),
+            ("stage_entered_at", _sqlite_utc(f.stage_entered_at)),
+            ("created_at", _sqlite_utc(f.created_at)),
+            ("updated_at", _sqlite_utc(f.updated_at)),
+        ]
+    )
+    assert set(fields) == set(FILING_KEYS), "the SQL renderer and filing_json disagree"
+    return func.json_object(*(part for key in FILING_KEYS for part in (key, fields[key])))
+
+
+def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]] | None:
+    """Matching filings as UTF-8 JSON texts built by the database, in batches; None where Python must render them.
+
+    At 100,000 filings, turning rows into Python objects and encoding them takes seconds; SQLite's
+    `json_object` (3.38+) does the same in C, and bytes go to the output without a decode/encode round trip.
+    The shape equals `tracker.domain.json.filing_json`'s (both follow `FILING_KEYS`).
+    """
+    if session.get_bind().dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 38):
+        return None
+    as_bytes = cast(_sqlite_filing_json(), LargeBinary)
+    statement = _window(select(as_bytes).select_from(FilingRow), query)
+    return session.connection().execute(statement).scalars().partitions(1000)
+
+
+def count_rows(session: Session, query: FilingQuery) -> int:
+    """How many filings match."""
+    statement: Select[Any] = select(func.count()).select_from(FilingRow)
+    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    return int(session.execute(_filtered(statement, query)).scalar_one())
+
+
+def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
+    """Filings per stage under every filter except the stage filter."""
+    statement: Select[Any] = select(FilingRow.stage, func.count()).select_from(FilingRow)  # type: ignore[assignment]
+    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    statement = _filtered(statement, query, with_stages=False).group_by(FilingRow.stage)
+    return {Stage(stage): int(n) for stage, n in session.execute(statement).all()}

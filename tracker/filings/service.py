@@ -1,0 +1,329 @@
+"""The one service API. The CLI, the dashboard, importers and tests all go through `FilingService`.
+
+Every public method is one unit of work: it opens a transaction, converts rows to domain objects
+before returning, and translates database errors into `tracker.errors`. A state change writes the
+new stage, its history row, its outbox rows and the revision bump in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import states
+from states import Event, Kind, Outcome, Role, Stage
+from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition
+from tracker.errors import UsageError
+from tracker.filings import events as _events
+from tracker.filings import repo
+from tracker.filings.events import EventRequest
+from tracker.store.base import StoreService
+from tracker.store.revision import bump_revision, read_revision
+from tracker.timeutil import now_utc, to_db
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from tracker.config import Settings
+    from tracker.notify.service import NotifyService
+    from tracker.rules.service import RulesService
+    from tracker.store.db import Store
+    from tracker.timeutil import Clock
+
+__all__ = ["EDITABLE_FIELDS", "EventRequest", "FilingService"]
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "role",
+        "algorithm_type",
+        "upstream_model",
+        "upstream_filing_number",
+        "public_opinion",
+        "launch_date",
+        "change_date",
+        "termination_date",
+    }
+)
+
+
+def _upstream_number(raw: str | None) -> str | None:
+    """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
+
+    Raises UsageError quoting the text as typed when it holds no algorithm filing number, or two.
+    """
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = states.extract_filing_number(raw, Kind.ALGORITHM).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"upstream filing number: {exc}") from None
+    if not states.ALGO_FILING_NO.match(number):
+        raise UsageError(
+            f"upstream filing number {raw!r} is not an algorithm filing number",
+            hint="type digits 14-15 must be 01-05, e.g. 网信算备110108823483901230031号",
+        )
+    return number
+
+
+class FilingService(StoreService):
+    """Organisations, filings, their events and history: the one API of the CLI, the dashboard and importers.
+
+    Every public method is one unit of work. Errors raised (they decide the CLI exit code and the dashboard's
+    message, see `tracker.errors`): `UsageError` (bad input), `NotFound`, `TransitionRefused`, `Conflict`,
+    `StorageError` (database missing, locked or unreachable).
+    """
+
+    def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
+        """Services on `store`; `clock` returns aware UTC (default: the system clock)."""
+        super().__init__(store, settings, clock=clock)
+        self._notify: NotifyService | None = None
+        self._rules: RulesService | None = None
+
+    # -- collaborators, built on first use so that `beian advance` imports neither ------------------
+
+    @property
+    def notify(self) -> NotifyService:
+        """Recipients, outbox and delivery (SMS), on the same store, settings and clock."""
+        if self._notify is None:
+            from tracker.notify.service import NotifyService
+
+            self._notify = NotifyService(self.store, self.settings, clock=self.clock)
+        return self._notify
+
+    @property
+    def rules(self) -> RulesService:
+        """Materials, deadlines and forecasts, on the same store, settings and clock."""
+        if self._rules is None:
+            from tracker.rules.service import RulesService
+
+            self._rules = RulesService(self.store, self.settings, clock=self.clock)
+        return self._rules
+
+    # -- organisations ---------------------------------------------------------------------------
+
+    def add_organisation(self, name: str, credit_code: str, region: str | None = None) -> Organisation:
+        """Register an organisation; its unified social credit code (GB 32100-2015) must carry a valid check character.
+
+        `region` is a 6-digit administrative division code (GB/T 2260). Raises `UsageError` for an empty name,
+        a bad credit code or region, or a name or code already registered; `StorageError`.
+        """
+        from tracker.filings.identity import check_credit_code, normalise_credit_code
+
+        name = name.strip()
+        if not name:
+            raise UsageError("an organisation needs a name")
+        problem = check_credit_code(credit_code)
+        if problem:
+            raise UsageError(problem)
+        code = normalise_credit_code(credit_code)
+        if (
+            region is not None
+            and region.strip()
+            and not (region.strip().isdigit() and len(region.strip()) == 6)
+        ):
+            raise UsageError(
+                f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)"
+            )
+        with self.store.unit() as session:
+            organisation = repo.insert_organisation(
+                session,
+                name=name,
+                credit_code=code,
+                region=(region or "").strip() or None,
+                created_at=to_db(self.clock()),
+            )
+            bump_revision(session)
+            return organisation
+
+    def organisations(self) -> list[Organisation]:
+        """Every organisation, by name. Raises `StorageError`."""
+        with self.store.unit() as session:
+            return [repo.organisation_from_row(r) for r in repo.organisations(session)]
+
+    def organisation(self, key: str | int) -> Organisation:
+        """One organisation by id, name or credit code. Raises `NotFound`, `StorageError`."""
+        with self.store.unit() as session:
+            return repo.organisation_from_row(repo.find_organisation(session, key))
+
+    # -- filings ---------------------------------------------------------------------------------
+
+    def add_filing(self, draft: FilingDraft, *, actor: str | None = None) -> Filing:
+        """Create a filing in `draft`; an organisation has at most one live entity filing (主体备案).
+
+        Raises `UsageError` (empty title, bad upstream filing number, a second entity filing), `NotFound`
+        (no such organisation), `StorageError`.
+        """
+        title = draft.title.strip()
+        if not title:
+            raise UsageError("a filing needs a title")
+        kind = draft.kind
+        role, algorithm_type = draft.role, draft.algorithm_type
+        if kind is Kind.ENTITY:
+            role, algorithm_type = None, None
+        elif kind is Kind.ALGORITHM:
+            role = role or Role.PROVIDER
+            algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
+        else:
+            algorithm_type = algorithm_type or states.AlgorithmType.GENERATIVE
+        upstream_number = _upstream_number(draft.upstream_filing_number)
+        now = to_db(self.clock())
+        with self.store.unit() as session:
+            org = repo.find_organisation(session, draft.organisation)
+            assert org.id is not None
+            if kind is Kind.ENTITY:
+                live = repo.live_entity_filing(session, org.id)
+                if live:
+                    raise UsageError(
+                        f"{org.name} already has an entity filing ({live})", hint="one per organisation"
+                    )
+            seq = repo.next_seq(session, kind)
+            values = {
+                "ref": repo.make_ref(kind, seq),
+                "seq": seq,
+                "kind": kind.value,
+                "title": title,
+                "organisation_id": org.id,
+                "role": role.value if role else None,
+                "algorithm_type": algorithm_type.value if algorithm_type else None,
+                "upstream_model": (draft.upstream_model or "").strip() or None,
+                "upstream_filing_number": upstream_number,
+                "stage": states.initial_stage(kind).value,
+                "public_opinion": draft.public_opinion,
+                "launch_date": draft.launch_date,
+                "description": draft.description,
+                "created_at": now,
+                "updated_at": now,
+                "stage_entered_at": now,
+            }
+            filing = repo.insert_filing(session, values, org.name)
+            bump_revision(session)
+            return filing
+
+    def update_filing(self, ref: str | int, *, if_version: int | None = None, **fields: Any) -> Filing:
+        """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage.
+
+        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number), `NotFound`,
+        `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
+        """
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise UsageError(
+                f"cannot edit {', '.join(sorted(unknown))}",
+                hint=f"editable: {', '.join(sorted(EDITABLE_FIELDS))}",
+            )
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        if "title" in values and not str(values["title"] or "").strip():
+            raise UsageError("a filing needs a title")
+        if "upstream_filing_number" in values:
+            values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
+        with self.store.unit() as session:
+            filing = repo.load_filing(session, ref)
+            _events.check_version(filing, if_version)
+            values["updated_at"] = to_db(self.clock())
+            repo.update_filing_checked(session, filing["id"], filing["version"], values)
+            bump_revision(session)
+            return repo.filing_from_mapping({**filing, **values, "version": filing["version"] + 1})
+
+    def filing(self, ref: str | int) -> Filing:
+        """One filing by reference (`ALG-0001`) or numeric id. Raises `NotFound`, `StorageError`."""
+        with self.store.unit() as session:
+            return repo.filing_from_mapping(repo.load_filing(session, ref))
+
+    def filings(self, query: FilingQuery | None = None) -> list[Filing]:
+        """Filings matching the query, sorted and windowed. Raises `StorageError`."""
+        with self.store.unit() as session:
+            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query or FilingQuery())]
+
+    def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
+        """Like `filings` but as plain mappings (filing columns plus `organisation_name`), for bulk export.
+
+        Raises `StorageError`.
+        """
+        with self.store.unit() as session:
+            return repo.list_mappings(session, query or FilingQuery())
+
+    def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
+        """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
+
+        On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
+        elsewhere `tracker.domain.json.filing_json` does, with the same keys, order and values.
+        Raises `StorageError`.
+        """
+        query = query or FilingQuery()
+        with self.store.unit() as session:
+            batches = repo.list_json(session, query)
+            if batches is not None:
+                for batch in batches:
+                    yield list(batch)
+                return
+        import json
+
+        from tracker.domain.json import filing_json
+
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        rows = self.filing_rows(query)
+        for start in range(0, len(rows), 1000):
+            yield [encode(filing_json(row)).encode() for row in rows[start : start + 1000]]
+
+    def count(self, query: FilingQuery | None = None) -> int:
+        """How many filings match the query (ignoring its window). Raises `StorageError`."""
+        with self.store.unit() as session:
+            return repo.count_rows(session, query or FilingQuery())
+
+    def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
+        """Filings per stage under the query's other filters. Raises `StorageError`."""
+        with self.store.unit() as session:
+            return repo.stage_counts(session, query or FilingQuery())
+
+    def history(self, ref: str | int) -> list[Transition]:
+        """A filing's events, oldest first. Raises `NotFound`, `StorageError`."""
+        with self.store.unit() as session:
+            return repo.history(session, repo.load_filing(session, ref)["id"])
+
+    def revision(self) -> int:
+        """A counter that grows with every write; poll it to learn that something changed. Raises `StorageError`."""
+        with self.store.unit() as session:
+            return read_revision(session)
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def events(self, ref: str | int) -> list[Outcome]:
+        """Every event leaving the filing's stage: allowed ones, and refused ones with their reasons.
+
+        Raises `NotFound`, `StorageError`.
+        """
+        return _events.options(self.store, self.settings, self.clock, ref)
+
+    def advance(
+        self,
+        ref: str | int,
+        event: Event | str,
+        *,
+        note: str | None = None,
+        reason: str | None = None,
+        filing_number: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        source: str = "cli",
+        if_version: int | None = None,
+        reopen: tuple[str, ...] = (),
+    ) -> AdvanceResult:
+        """Apply one event: stage, history row, outbox rows and revision bump commit together, or nothing does.
+
+        `at` is the aware effective time (default now; not before the previous event, not in the future).
+        Raises `UsageError` (unknown event, bad time, `reopen` without a return), `NotFound`,
+        `TransitionRefused` (the machine or a guard refused, with `reasons`), `Conflict`, `StorageError`.
+        """
+        request = EventRequest(ref, event, note, reason, filing_number, at, actor, source, if_version, reopen)
+        return self.advance_many([request])[0]
+
+    def advance_many(self, requests: list[EventRequest], *, atomic: bool = False) -> list[AdvanceResult]:
+        """Apply events in order, each in its own transaction (or all in one with `atomic`).
+
+        Without `atomic` the first failure is raised after the earlier events committed; callers that
+        want to go on (`beian apply`) call this once per line. Raises what `advance` raises; with `atomic`
+        the error carries `index`, the position of the failing request.
+        """
+        return _events.record(self.store, self.settings, self.clock, requests, atomic=atomic)
