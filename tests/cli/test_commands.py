@@ -380,11 +380,11 @@ def test_apply_keeps_good_lines_and_reports_bad_ones_by_line(
     assert [(t["event"], t["source"], t["note"], t["actor"]) for t in history] == [
         (
             "submit",
-            "import",
+            "apply",
             "第一批",
             getpass.getuser(),
         ),  # a line naming nobody records the person running it
-        ("pass_review", "import", None, "pm"),
+        ("pass_review", "apply", None, "pm"),
     ]
 
 

@@ -52,14 +52,20 @@ EDITABLE_FIELDS = frozenset(
 
 
 def _upstream_number(raw: str | None) -> str | None:
-    """Validate the algorithm filing number of an upstream model (its type may differ from ours)."""
+    """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
+
+    Raises UsageError quoting the text as typed when it holds no algorithm filing number, or two.
+    """
     if not raw or not raw.strip():
         return None
-    number = states.normalise_filing_number(raw)
+    try:
+        number = states.extract_filing_number(raw, Kind.ALGORITHM).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"upstream filing number: {exc}") from None
     if not states.ALGO_FILING_NO.match(number):
         raise UsageError(
             f"upstream filing number {raw!r} is not an algorithm filing number",
-            hint="expected 网信算备 + 21 digits + 号, e.g. 网信算备110108823483901230031号",
+            hint="type digits 14-15 must be 01-05, e.g. 网信算备110108823483901230031号",
         )
     return number
 
