@@ -207,6 +207,7 @@ def child_live(
     async def run() -> None:
         app = make_app(ours)
         import os
+
         hook = (lambda m: print(m, file=sys.stderr)) if os.environ.get("BENCH_DEBUG") else None
         async with app.run_test(size=SIZE, message_hook=hook) as pilot:
             await until(pilot, lambda: bool(seen_stage), "first paint")

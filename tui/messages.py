@@ -101,11 +101,14 @@ class StageCountsLoaded(Message, bubble=False):
 
 @dataclass
 class DeadlinesLoaded(Message, bubble=False):
-    """The most urgent running deadline of some filings on screen (None: no rules layer to ask)."""
+    """The most urgent running deadline of some filings on screen (None: no rules layer to ask), and which of
+    them changed since the person last looked."""
 
     generation: int
     filing_ids: tuple[int, ...]
     cells: Mapping[int, DeadlineCell] | None
+    changed: frozenset[int] = frozenset()
+    """Those of the filings that moved since the person last looked."""
 
 
 @dataclass

@@ -213,14 +213,19 @@ class DashboardScreen(FilingActions, Screen[None]):
         A refusal leaves the column empty (`cells` None) rather than interrupting the table.
         """
         cells: dict[int, DeadlineCell] | None
+        ids = [f.id for f in filings]
         try:
-            found = self.service.rules.next_deadlines([f.id for f in filings])
+            found = self.service.rules.next_deadlines(ids)
         except TrackerError:
             cells = None
         else:
             cells = {filing_id: deadline_cell(d) for filing_id, d in found.items()}
+        try:  # "changed since you last looked" marks; none when they cannot be read
+            changed = frozenset(self.service.changes_since_seen(ids=ids))
+        except TrackerError:
+            changed = frozenset()
         if not get_current_worker().is_cancelled:
-            self.post_message(DeadlinesLoaded(generation, tuple(f.id for f in filings), cells))
+            self.post_message(DeadlinesLoaded(generation, tuple(ids), cells, changed))
 
     @on(FilingsLoaded)
     def _filings_loaded(self, message: FilingsLoaded) -> None:
@@ -276,7 +281,7 @@ class DashboardScreen(FilingActions, Screen[None]):
         if message.cells is None:
             self._deadlines_available = False
         else:
-            self.table.add_deadlines(message.generation, message.filing_ids, message.cells)
+            self.table.add_deadlines(message.generation, message.filing_ids, message.cells, message.changed)
 
     @on(FilingTable.Scrolled)
     def _want_deadlines(self) -> None:

@@ -20,6 +20,9 @@ OVERDUE_STYLE = Style(color="#ff5f5f", bold=True)
 REGULATOR_MARK = "§"
 """Marks a deadline the regulator has overrun (Art. 25's 30 working days)."""
 NUMBER_PREFIX = "网信算备"
+CHANGED_MARK = "*"
+"""After the reference of a filing that moved since the person last looked (ASCII: every font has it)."""
+CHANGED_STYLE = Style(bold=True)
 SOON_STYLE = Style(color="#ffaf00")
 
 
@@ -91,12 +94,22 @@ def short_number(number: str, width: int) -> str:
 
 
 def row_strip(
-    layout: Layout, filing: Filing, lang: Lang, now: datetime, deadline: DeadlineCell | None, base: Style
+    layout: Layout,
+    filing: Filing,
+    lang: Lang,
+    now: datetime,
+    deadline: DeadlineCell | None,
+    base: Style,
+    *,
+    changed: bool = False,
 ) -> Strip:
-    """A filing's line: every cell cut to its column (CJK-aware), one space between columns."""
+    """A filing's line: every cell cut to its column (CJK-aware), one space between columns; a filing that
+    moved since the person last looked has `CHANGED_MARK` after its reference."""
     segments = []
     for column, width in layout:
         text, style = cell(column, filing, lang, now, deadline)
+        if column.key == "ref" and changed:
+            text, style = f"{text}{CHANGED_MARK}", CHANGED_STYLE
         if column.key == "filing_number" and text:
             text = short_number(text, width)
         segments.append(Segment(fit(text, width, column.right) + " ", base + style if style else base))

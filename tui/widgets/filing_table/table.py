@@ -266,7 +266,8 @@ class FilingTable(ScrollView, can_focus=True):
         return tuple(c for c, _ in self._layout)
 
     def _update_layout(self) -> None:
-        self._layout = fit_columns(self.language, self.scrollable_content_region.width, self.ref_width)
+        # one more cell for the "changed since you last looked" mark
+        self._layout = fit_columns(self.language, self.scrollable_content_region.width, self.ref_width + 1)
         self._strips.clear()
         self.virtual_size = Size(sum(w + 1 for _, w in self._layout), self.total + 1)
         self.refresh()
@@ -315,7 +316,13 @@ class FilingTable(ScrollView, can_focus=True):
                 self._layout, base + self.get_component_rich_style("filing-table--placeholder")
             )
         strip = row_strip(
-            self._layout, filing, self.language, self.now, self.window.deadline(filing.id), base
+            self._layout,
+            filing,
+            self.language,
+            self.now,
+            self.window.deadline(filing.id),
+            base,
+            changed=self.window.changed(filing.id),
         )
         self._strips[key] = strip
         return strip
@@ -342,12 +349,16 @@ class FilingTable(ScrollView, can_focus=True):
         self.refresh()
 
     def add_deadlines(
-        self, generation: int, filing_ids: tuple[int, ...], cells: Mapping[int, DeadlineCell]
+        self,
+        generation: int,
+        filing_ids: tuple[int, ...],
+        cells: Mapping[int, DeadlineCell],
+        changed: frozenset[int] = frozenset(),
     ) -> None:
-        """Accept deadline cells for the rows on screen."""
+        """Accept deadline cells and "changed since you last looked" marks for the rows on screen."""
         if generation != self.generation:
             return
-        self.window.add_deadlines(filing_ids, cells)
+        self.window.add_deadlines(filing_ids, cells, changed)
         self._strips.clear()
         self.refresh()
 

@@ -1,7 +1,7 @@
 """Pinyin sort keys for filing titles and organisation names, so Chinese text sorts as a reader expects.
 
-Revision ID: 0004_sort_keys
-Revises: 0003
+Revision ID: 0006_sort_keys
+Revises: 0005_seen
 
 Existing rows get their keys here (`tracker.filings.collation.sort_key`); writers set them from then on.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_sort_keys"
-down_revision = "0003"
+revision = "0006_sort_keys"
+down_revision = "0005_seen"
 branch_labels = None
 depends_on = None
 
