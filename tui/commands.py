@@ -93,7 +93,12 @@ def dashboard_commands(app: PaletteHost, screen: Screen[Any]) -> Iterable[System
     yield SystemCommand(
         say("导出当前视图 (CSV)", "Export the current view (CSV)"),
         say("UTF-8 带 BOM，写入当前目录", "UTF-8 with BOM, written to the current folder"),
-        screen.export_view,
+        partial(screen.export_view, None, "csv"),
+    )
+    yield SystemCommand(
+        say("导出当前视图 (XLSX)", "Export the current view (XLSX)"),
+        say("Excel 工作簿，写入当前目录", "An Excel workbook, written to the current folder"),
+        partial(screen.export_view, None, "xlsx"),
     )
     yield SystemCommand(
         say("隐藏/显示阶段栏", "Hide or show the stage list"),

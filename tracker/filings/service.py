@@ -26,7 +26,6 @@ from tracker.timeutil import now_utc, to_db
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
-    from pathlib import Path
 
     from tracker.config import Settings
     from tracker.notify.service import NotifyService
@@ -335,17 +334,6 @@ class FilingService(StoreService):
             with self.store.unit() as session:
                 ordered = repo.matching_ids(session, replace(query, offset=0, limit=None))
         return next((i for i, (fid, _) in enumerate(ordered) if fid == filing_id), None)
-
-    def export_csv(self, query: FilingQuery, path: Path) -> int:
-        """Write the query's filings (no window) to a new CSV file at `path`; returns the rows written.
-
-        UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; one row per filing with the
-        `beian list --json` fields (times UTC, ISO 8601) as columns; the file is owner-only (0600). Raises
-        `UsageError` when the file exists or cannot be written, and what `filings` raises.
-        """
-        from tracker.filings.export import write_csv
-
-        return write_csv(self.filing_rows(replace(query, offset=0, limit=None)), path)
 
     def longest_ref(self) -> int:
         """Characters in the longest reference, e.g. 8 for `ALG-0001` (0 with no filings). Raises `StorageError`."""

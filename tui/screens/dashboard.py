@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from states import Stage
 from tracker.domain import Filing, FilingQuery
-from tracker.errors import TrackerError
+from tracker.errors import TrackerError, UsageError
 from tui.messages import (
     DeadlinesLoaded,
     FilingsLoaded,
@@ -540,12 +540,34 @@ class DashboardScreen(FilingActions, Screen[None]):
         self.app.copy_to_clipboard(text)
         self.notify(pick(self.lang, f"已复制 {text}", f"Copied {text}"), timeout=2, markup=False)
 
-    def export_view(self, folder: Path | None = None) -> None:
-        """Write the filings of the current view to a CSV file (UTF-8 with BOM) in `folder` (default: here)."""
+    def export_view(self, folder: Path | None = None, fmt: str = "csv") -> None:
+        """Write the filings of the current view to a new owner-only file in `folder` (default: here), through the
+        export of `beian export`: CSV (UTF-8 with BOM, so Excel reads the Chinese text) or XLSX."""
         query = self.filters
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = (folder or Path.cwd()) / f"beian-filings-{stamp}.csv"
-        self.call_service(lambda service: ViewExported(path, service.export_csv(query, path)), group="export")
+        path = (folder or Path.cwd()) / f"beian-filings-{stamp}.{fmt}"
+        lang = "zh" if self.lang == "zh" else "en"
+
+        def export(service: FilingService) -> ViewExported:
+            import os
+
+            from tracker.exchange.service import ExchangeService
+            from tracker.exchange.writers import write_csv, write_xlsx
+
+            rows = ExchangeService(service).export_cells(query)
+            try:
+                if fmt == "xlsx":
+                    count = write_xlsx(path, rows, with_history=False, lang=lang)
+                    os.chmod(path, 0o600)
+                else:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+                        count = write_csv(out, rows, with_history=False, lang=lang)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            return ViewExported(path, count)
+
+        self.call_service(export, group="export")
 
     @on(ViewExported)
     def _exported(self, message: ViewExported) -> None:
