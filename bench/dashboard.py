@@ -300,14 +300,20 @@ def child_datatable(path: Path, process_start: float) -> dict[str, float]:
 # -- the report ------------------------------------------------------------------------------------
 
 
-def measure(side: str, path: Path) -> dict[str, float]:
-    """Run one side in a fresh process and read its figures."""
-    proc = subprocess.run(
-        [PYTHON, __file__, "--child", side, str(path), repr(time.time())],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def measure(side: str, path: Path | str) -> dict[str, float]:
+    """Run one side in a fresh process and read its figures (with settings and views of its own, so the
+    dashboard neither reads nor writes the user's)."""
+    import os
+
+    with tempfile.TemporaryDirectory(prefix="beian-bench-home-") as home:
+        env = {**os.environ, "BEIAN_CONFIG_FILE": str(Path(home) / "config.toml")}
+        proc = subprocess.run(
+            [PYTHON, __file__, "--child", side, str(path), repr(time.time())],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
     if proc.returncode != 0:
         raise RuntimeError(f"{side} run failed:\n{proc.stderr[-2000:]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
