@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
@@ -20,15 +17,15 @@ from textual.worker import get_current_worker
 
 from states import Stage
 from tracker.domain import Filing, FilingQuery
-from tracker.errors import TrackerError, UsageError
+from tracker.errors import TrackerError
 from tui.messages import (
     DeadlinesLoaded,
     FilingsLoaded,
     LoadFailed,
     PageLoaded,
     StageCountsLoaded,
-    ViewExported,
 )
+from tui.screens.dashboard_tools import EMPTY_DATABASE, NO_MATCH, DashboardTools
 from tui.screens.filing_actions import FilingActions
 from tui.view.cells import DeadlineCell, deadline_cell
 from tui.view.columns import SORTABLE, Column, column_for_sort
@@ -42,43 +39,9 @@ if TYPE_CHECKING:
 
 DEADLINE_DELAY = 0.1
 """Seconds of scroll stillness before the deadline column is filled in."""
-SAVE_DELAY = 0.5
-"""Seconds the sort and filters must stay unchanged before they are remembered for the next start."""
-NARROW = 100
-"""Below this many columns the stage list collapses by itself (unless the user chose)."""
-
-EMPTY_DATABASE = (
-    """\
-[b]还没有备案[/b]
-
-按 [b]o[/b] 新增单位（主体），再按 [b]n[/b] 新增备案。
-
-在终端中：
-  [b]beian org add[/b] 名称 --credit-code 代码     登记单位
-  [b]beian add[/b] 名称 --org 单位                 新增草稿备案
-  [b]beian apply[/b] events.jsonl                  导入事件流
-  [b]beian dashboard --demo[/b]                    先用演示数据看看
-""",
-    """\
-[b]No filings yet[/b]
-
-Press [b]o[/b] to add an organisation (主体), then [b]n[/b] to add a filing.
-
-From a terminal:
-  [b]beian org add[/b] NAME --credit-code CODE     register an organisation
-  [b]beian add[/b] TITLE --org NAME                 add a filing in draft
-  [b]beian apply[/b] events.jsonl                   import a stream of events
-  [b]beian dashboard --demo[/b]                     look around with demo data first
-""",
-)
-
-NO_MATCH = (
-    "[b]没有匹配的备案[/b]\n\n按 [b]Esc[/b] 清除筛选。",
-    "[b]No filings match[/b]\n\nPress [b]Esc[/b] to clear the filters.",
-)
 
 
-class DashboardScreen(FilingActions, Screen[None]):
+class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
     """Every filing, sorted and filtered by the service; changes elsewhere appear as soon as they are committed."""
 
     BINDINGS = [
@@ -341,17 +304,6 @@ class DashboardScreen(FilingActions, Screen[None]):
     def _stage_filter(self) -> Stage | None:
         return self.filters.stages[0] if self.filters.stages else None
 
-    def _quick_filters(self) -> set[str]:
-        q = self.filters
-        on = set()
-        if q.overdue:
-            on.add("overdue")
-        if q.due_within is not None:
-            on.add("due-soon")
-        if q.waiting_on:
-            on.add(f"waiting-{q.waiting_on}")
-        return on
-
     def set_filters(self, query: FilingQuery, *, keep_selection: bool = False) -> None:
         """Apply new filters or sort (kept across refreshes, remembered for the next start) and reload.
 
@@ -370,81 +322,9 @@ class DashboardScreen(FilingActions, Screen[None]):
         self.table.sort_column = column.key
         self.table.descending = self.filters.descending != column.invert
 
-    def _remember(self) -> None:
-        if not self.remember:
-            return
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
-
-    def save_now(self) -> None:
-        """Write the sort and filters for the next start (a failure is shown, never raised)."""
-        from tracker.filings.views import save_current
-
-        self._save_timer = None
-        try:
-            save_current(self.filters)
-        except (TrackerError, OSError) as exc:
-            self.notify(
-                str(exc),
-                title=pick(self.lang, "无法保存视图", "Could not save the view"),
-                severity="warning",
-                markup=False,
-            )
-
-    def on_unmount(self) -> None:
-        """A change made just before quitting is remembered too."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self.save_now()
-
     @on(StageFunnel.StageChosen)
     def _stage_chosen(self, message: StageFunnel.StageChosen) -> None:
         self.filter_by_stage(message.stage)
-
-    @on(StageFunnel.QuickFilterChosen)
-    def _quick_chosen(self, message: StageFunnel.QuickFilterChosen) -> None:
-        self.quick_filter(message.name, on=message.name not in self._quick_filters())
-
-    def quick_filter(self, name: str, *, on: bool = True, within: int | None = None) -> None:
-        """Switch a quick filter (`QUICK_FILTERS`) on or off; `within` sets the due-soon working days."""
-        from tracker.filings.views import DUE_SOON_DAYS
-
-        q = self.filters
-        if name == "overdue":
-            q = replace(q, overdue=on)
-        elif name == "due-soon":
-            q = replace(q, due_within=(within if within is not None else DUE_SOON_DAYS) if on else None)
-        elif name.startswith("waiting-"):
-            waiting = name.removeprefix("waiting-")
-            q = replace(q, waiting_on=waiting if on else None)  # type: ignore[arg-type]
-        if on and name in ("overdue", "due-soon") and q.sort == "ref":
-            q = replace(q, sort="deadline", descending=False)
-        self.set_filters(q, keep_selection=True)
-
-    def apply_view(self, name: str) -> None:
-        """Show a saved view (its filters and sort replace the current ones)."""
-        from tracker.filings.views import find_view
-
-        try:
-            view = find_view(name, self.service.settings)
-        except TrackerError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        self.query_one(FilterBar).set_values(view.query.text or "", view.query.organisation or "")
-        self.set_filters(view.query, keep_selection=True)
-        self.notify(pick(self.lang, view.zh, view.en), title=pick(self.lang, "视图", "View"), timeout=2)
-
-    def save_view(self, name: str) -> None:
-        """Save the current sort and filters as the person's view `name`."""
-        from tracker.filings.views import save_view
-
-        try:
-            save_view(name, self.filters)
-        except TrackerError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        self.notify(pick(self.lang, f"已保存视图 {name}", f"Saved view {name}"), timeout=3)
 
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:
@@ -499,87 +379,6 @@ class DashboardScreen(FilingActions, Screen[None]):
     def action_reload(self) -> None:
         """Reload from the database now."""
         self.reload()
-
-    # -- layout, clipboard, export ----------------------------------------------------------------
-
-    def on_resize(self, event: Resize) -> None:
-        """The stage list collapses by itself on a narrow terminal, unless the user chose."""
-        self._place_stages(event.size.width)
-
-    def _place_stages(self, width: int | None = None) -> None:
-        shown = self.stages_shown
-        if shown is None:
-            shown = (width if width is not None else self.size.width) >= NARROW
-        self.query_one(StageFunnel).display = shown
-
-    def action_toggle_stages(self) -> None:
-        """Hide or show the stage list (the choice holds whatever the width)."""
-        self.stages_shown = not self.query_one(StageFunnel).display
-        self._place_stages()
-
-    def action_copy_ref(self) -> None:
-        """Copy the selected filing's reference to the clipboard."""
-        filing = self._selected()
-        if filing is not None:
-            self._copy(filing.ref)
-
-    def action_copy_number(self) -> None:
-        """Copy the selected filing's filing number (备案编号) to the clipboard."""
-        filing = self._selected()
-        if filing is None:
-            return
-        if not filing.filing_number:
-            self.notify(
-                pick(self.lang, f"{filing.ref} 还没有备案号", f"{filing.ref} has no filing number yet"),
-                timeout=3,
-            )
-            return
-        self._copy(filing.filing_number)
-
-    def _copy(self, text: str) -> None:
-        self.app.copy_to_clipboard(text)
-        self.notify(pick(self.lang, f"已复制 {text}", f"Copied {text}"), timeout=2, markup=False)
-
-    def export_view(self, folder: Path | None = None, fmt: str = "csv") -> None:
-        """Write the filings of the current view to a new owner-only file in `folder` (default: here), through the
-        export of `beian export`: CSV (UTF-8 with BOM, so Excel reads the Chinese text) or XLSX."""
-        query = self.filters
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = (folder or Path.cwd()) / f"beian-filings-{stamp}.{fmt}"
-        lang = "zh" if self.lang == "zh" else "en"
-
-        def export(service: FilingService) -> ViewExported:
-            import os
-
-            from tracker.exchange.service import ExchangeService
-            from tracker.exchange.writers import write_csv, write_xlsx
-
-            rows = ExchangeService(service).export_cells(query)
-            try:
-                if fmt == "xlsx":
-                    count = write_xlsx(path, rows, with_history=False, lang=lang)
-                    os.chmod(path, 0o600)
-                else:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-                        count = write_csv(out, rows, with_history=False, lang=lang)
-            except OSError as exc:
-                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-            return ViewExported(path, count)
-
-        self.call_service(export, group="export")
-
-    @on(ViewExported)
-    def _exported(self, message: ViewExported) -> None:
-        self.notify(
-            pick(
-                self.lang,
-                f"已导出 {message.rows} 件到 {message.path}",
-                f"Exported {message.rows} filings to {message.path}",
-            ),
-            title=pick(self.lang, "导出", "Export"),
-            markup=False,
-        )
 
     def _changed(self, result: object) -> None:
         # reload at once rather than wait for the change feed; a new filing gets the cursor
