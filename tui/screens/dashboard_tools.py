@@ -75,13 +75,13 @@ class DashboardTools(UsesHost):
         """The filings table."""
         return self.query_one(FilingTable)
 
-    def set_filters(self, query: FilingQuery, *, keep_selection: bool = False) -> None:
-        """Apply new filters or sort (the screen's own)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the screen and by `FilingActions`, after this mixin in the MRO
 
-    def _selected(self) -> Filing | None:
-        """The filing under the cursor, or a notice that there is none (the screen's own)."""
-        raise NotImplementedError
+        def set_filters(self, query: FilingQuery, *, keep_selection: bool = False) -> None:
+            """Apply new filters or sort."""
+
+        def _selected(self) -> Filing | None:
+            """The filing under the cursor, or a notice that there is none."""
 
     def _quick_filters(self) -> set[str]:
         q = self.filters
