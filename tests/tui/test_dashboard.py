@@ -101,7 +101,9 @@ async def test_a_refused_event_shows_its_reason_and_changes_nothing(
         refused = await wait_for(pilot, messages, ActionFailed)
         assert app.screen is screen, "an error never closes the dialog"
         error = shown_text(screen.query_one("#advance-error", Static))
-        assert refused.error in error and "21 digits" in error, "the refusal says what a filing number looks like"
+        assert refused.error in error and "21 digits" in error, (
+            "the refusal says what a filing number looks like"
+        )
         assert screen.query_one("#advance-number", Input).value == "网信算备123号"
         assert screen.query_one("#advance-note", Input).value == "typed by hand"
         assert not any(isinstance(m, FilingAdvanced) for m in messages)
