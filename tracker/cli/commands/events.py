@@ -8,7 +8,7 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.common import dump_json, echo, stage_text, table
 from tracker.cli.text.events import HISTORY_HEADERS, history_row, move_text, outcome_line
 from tracker.domain.json import filing_json, outcome_json, transition_json
 from tracker.errors import TrackerError
@@ -38,11 +38,11 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
         )
         return
     lang = obj.settings.language
-    click.echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
+    echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
     if not outcomes:
-        click.echo("no events: this stage is final")
+        echo("no events: this stage is final")
     for o in outcomes:
-        click.echo(outcome_line(o, f.kind, lang))
+        echo(outcome_line(o, f.kind, lang))
 
 
 @click.command()
@@ -102,11 +102,11 @@ def advance(
         return
     lang = obj.settings.language
     t = result.transition
-    click.echo(f"{f.ref}: {move_text(t, f.kind, lang)}")
+    echo(f"{f.ref}: {move_text(t, f.kind, lang)}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     if result.notifications:
-        click.echo(f"{result.notifications} SMS queued, {sent} sent")
+        echo(f"{result.notifications} SMS queued, {sent} sent")
 
 
 def _send_after_commit(service: FilingService, queued: int, no_send: bool) -> int:
@@ -116,7 +116,7 @@ def _send_after_commit(service: FilingService, queued: int, no_send: bool) -> in
     try:
         report = service.notify.dispatch_pending()
     except TrackerError as exc:
-        click.echo(f"warning: SMS queued but not sent yet: {exc}", err=True)
+        echo(f"warning: SMS queued but not sent yet: {exc}", err=True)
         return 0
     return report.sent
 
@@ -155,10 +155,10 @@ def apply(obj: CliContext, source: Any, all_or_nothing: bool, as_json: bool) -> 
         dump_json(report.as_json())
     else:
         for line in report.lines:
-            click.echo(line.text())
-        click.echo(report.summary())
+            echo(line.text())
+        echo(report.summary())
     sent = _send_after_commit(obj.service(), report.notifications, False)
     if sent and not as_json:
-        click.echo(f"{sent} SMS sent")
+        echo(f"{sent} SMS sent")
     if report.failed:
         raise SystemExit(int(report.exit_code))

@@ -11,7 +11,7 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, parse_name, pass_cli
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.filings import filing_lines, filing_row
 from tracker.domain import SortKey
 from tracker.domain.json import filing_json
@@ -78,7 +78,7 @@ def add(
     if as_json:
         dump_json(filing_json(f))
     else:
-        click.echo(f"added {f.ref}: {f.title} ({states.label(f.kind, obj.settings.language)})")
+        echo(f"added {f.ref}: {f.title} ({states.label(f.kind, obj.settings.language)})")
 
 
 @click.command("list")
@@ -140,7 +140,7 @@ def list_(
     rows = [filing_row(f, lang) for f in filings]
     if not rows:
         filtered = stages or organisation or kinds or text or overdue
-        click.echo("no filings match" if filtered else "no filings yet: `beian add` or `beian demo`")
+        echo("no filings match" if filtered else "no filings yet: `beian add` or `beian demo`")
         return
     table(["ref", "organisation", "title", "stage", "returns", "filing number"], rows)
 

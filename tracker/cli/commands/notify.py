@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.notify import event_text, note_text, status_text
 from tracker.domain.json import dispatch_json, notification_json, preview_json, recipient_json, status_json
 from tracker.errors import NotifyError
@@ -83,7 +83,7 @@ def recipients_add(
     if _json(obj, as_json):
         dump_json(recipient_json(r, scope))
         return
-    click.echo(
+    echo(
         f"recipient {r.id}: {r.phone} for {scope}: {', '.join(event_text(e, obj.settings.language) for e in r.events)}"
     )
 
@@ -104,7 +104,7 @@ def recipients_list(obj: CliContext, organisation: str | None, filing: str | Non
         dump_json([recipient_json(r, scopes.get(r.id)) for r in rows])
         return
     if not rows:
-        click.echo("no recipients; add one with `beian notify recipients add PHONE --org ORG`")
+        echo("no recipients; add one with `beian notify recipients add PHONE --org ORG`")
         return
     table(
         ["id", "phone", "name", "for", "language", "events"],
@@ -132,7 +132,7 @@ def recipients_remove(obj: CliContext, recipient_id: int, as_json: bool) -> None
     if _json(obj, as_json):
         dump_json(recipient_json(r))
         return
-    click.echo(f"removed recipient {r.id} ({r.phone})")
+    echo(f"removed recipient {r.id} ({r.phone})")
 
 
 @notify.command()
@@ -152,10 +152,10 @@ def preview(
     if _json(obj, as_json):
         dump_json(preview_json(p))
         return
-    click.echo(p.body)
-    click.echo("")
+    echo(p.body, lines=True)
+    echo("")
     extra = " (shortened to fit)" if p.shortened else ""
-    click.echo(
+    echo(
         f"{p.segments} segment(s), {p.encoding}, {p.units} units{extra}; reaches {p.recipients} recipient(s)"
     )
 
@@ -173,7 +173,7 @@ def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | 
         dump_json([notification_json(n) for n in rows])
         return
     if not rows:
-        click.echo("no messages")
+        echo("no messages")
         return
     table(
         ["id", "filing", "event", "phone", "status", "tries", "seg", "when", "note"],
@@ -206,8 +206,8 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
         dump_json(dispatch_json(report))
     else:
         for n in report.previews:
-            click.echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}")
-        click.echo(report.summary)
+            echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}", lines=True)
+        echo(report.summary)
     if report.stopped:
         raise NotifyError(report.stopped, hint="check BEIAN_TWILIO_*, then `beian notify retry ID`")
     if report.failed:
@@ -249,9 +249,9 @@ def run(obj: CliContext, interval: float) -> None:
             or report.interrupted
             or report.stopped
         ):
-            click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+            echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
-    click.echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
+    echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
     try:
         rules = obj.service().rules
         service.run(stop, interval=interval, on_report=on_report, before_pass=rules.notify_overdue)
@@ -259,7 +259,7 @@ def run(obj: CliContext, interval: float) -> None:
         stop.set()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    click.echo("stopped")
+    echo("stopped")
 
 
 @notify.command()
@@ -275,7 +275,7 @@ def retry(obj: CliContext, outbox_id: int, force: bool, as_json: bool) -> None:
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
-    click.echo(f"message {n.id} to {n.phone} is queued again")
+    echo(f"message {n.id} to {n.phone} is queued again")
 
 
 @notify.command()
@@ -289,7 +289,7 @@ def resolve(obj: CliContext, outbox_id: int, sid: str | None, as_json: bool) -> 
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
-    click.echo(f"message {n.id} is recorded as sent")
+    echo(f"message {n.id} is recorded as sent")
 
 
 @notify.command()
@@ -308,4 +308,4 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
     if _json(obj, as_json):
         dump_json(status_json(report))
         return
-    click.echo(report.summary)
+    echo(report.summary)

@@ -9,7 +9,7 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.common import dump_json, echo, stage_text, table
 from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
 from tracker.domain import Filing, MaterialStatus
 from tracker.domain.json import deadline_json, forecast_json, material_json
@@ -23,7 +23,7 @@ def _heading(f: Filing, lang: states.Lang) -> str:
 
 def _warn(warnings: list[str] | tuple[str, ...]) -> None:
     for warning in dict.fromkeys(warnings):
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
 
 
 @click.command()
@@ -98,11 +98,11 @@ def materials(
             count = f"{items_word} {'blocks' if n == 1 else 'block'} {states.label(event, lang, f.kind)}"
         else:
             count = f"{items_word} missing"
-        click.echo(f"{count}: {', '.join(m.key for m in missing)}")
+        echo(f"{count}: {', '.join(m.key for m in missing)}")
         if not changed:
-            click.echo(f"tick one: beian materials {f.ref} --done ITEM [--file PATH] [--note TEXT]")
+            echo(f"tick one: beian materials {f.ref} --done ITEM [--file PATH] [--note TEXT]")
     elif items:
-        click.echo(
+        echo(
             "every mandatory item is provided"
             + (f"; next: beian advance {f.ref} submit" if f.stage is states.Stage.DRAFT else "")
         )
@@ -111,17 +111,17 @@ def materials(
 def _echo_changes(ref: str, changed: list[MaterialStatus], lang: states.Lang) -> None:
     for m in changed:
         what = "ticked" if m.provided else "unticked"
-        click.echo(f"{ref}: {what} {m.key} {bilingual(m.zh, m.en, lang, short=True)}")
+        echo(f"{ref}: {what} {m.key} {bilingual(m.zh, m.en, lang, short=True)}")
 
 
 def _checklist_table(f: Filing, items: list[MaterialStatus], lang: states.Lang, version: str) -> None:
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     if not items:
-        click.echo("no checklist applies to this filing")
+        echo("no checklist applies to this filing")
         return
     mandatory = [m for m in items if m.mandatory]
     provided = sum(m.provided for m in mandatory)
-    click.echo(f"{provided} of {len(mandatory)} mandatory items provided (rules {version})")
+    echo(f"{provided} of {len(mandatory)} mandatory items provided (rules {version})")
     table(
         ["", "item", "material", "status"],
         [
@@ -194,7 +194,7 @@ def dates(
             }
         )
         return
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     rows = [
         [bilingual(*TRIGGERS[name], lang), getattr(f, name).isoformat() if getattr(f, name) else "—"]
         for name in _CLEARABLE.values()
@@ -207,9 +207,9 @@ def dates(
     )
     table(["date", "value"], rows)
     if not running:
-        click.echo("no deadline is running")
+        echo("no deadline is running")
     for d in running:
-        click.echo("  " + deadline_line(d, lang))
+        echo("  " + deadline_line(d, lang))
     _warn([w for d in running for w in d.warnings])
 
 
@@ -235,7 +235,7 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         queued = rules.notify_overdue()
         if queued:
             report = obj.service().notify.dispatch_pending()
-            click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
+            echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
     warnings = [w for _, d in pairs for w in d.warnings]
     if as_json:
@@ -250,8 +250,8 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         return
     lang = obj.settings.language
     if not pairs:
-        click.echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
-        click.echo(
+        echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
+        echo(
             "record trigger dates with `beian dates REF --launch YYYY-MM-DD`; submitted filings count from submission"
         )
         return
@@ -271,7 +271,7 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         ],
     )
     overdue = sum(d.overdue for _, d in pairs)
-    click.echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
+    echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
     _warn(warnings)
 
 
@@ -288,19 +288,17 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
         return
     f = service.filing(ref)
     lang = obj.settings.language
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     if view.median_date is None or view.p80_date is None or view.target is None:
-        click.echo(view.warnings[0] if view.warnings else "no forecast: nothing is ahead of this stage")
+        echo(view.warnings[0] if view.warnings else "no forecast: nothing is ahead of this stage")
         _warn(view.warnings[1:])
         return
     target = stage_text(view.target, f.kind, lang)
-    click.echo(
+    echo(
         f"expected {target}: {view.median_date.isoformat()} (median) to {view.p80_date.isoformat()} (80% likely by then)"
     )
-    click.echo(
-        f"  {view.median_days:.0f} working days from today (median), {view.p80_days:.0f} (80th percentile)"
-    )
-    click.echo(f"basis: {view.basis} (rules {view.rules_version})")
+    echo(f"  {view.median_days:.0f} working days from today (median), {view.p80_days:.0f} (80th percentile)")
+    echo(f"basis: {view.basis} (rules {view.rules_version})")
     table(
         ["stage", "median", "80th pct", "basis"],
         [
@@ -318,7 +316,7 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
     if view.per_return is not None:
         r = view.per_return
         returned = states.label(states.Event.RETURN_FOR_REVISION, lang, f.kind)
-        click.echo(f"each {returned} adds about {r.median_days:.0f} working days (80th pct {r.p80_days:.0f})")
+        echo(f"each {returned} adds about {r.median_days:.0f} working days (80th pct {r.p80_days:.0f})")
     _warn(view.warnings)
 
 

@@ -8,7 +8,7 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, parse_name, pass_cli
-from tracker.cli.text.common import dump_json
+from tracker.cli.text.common import dump_json, echo
 
 
 @click.command()
@@ -30,11 +30,11 @@ def init(obj: CliContext, as_json: bool) -> None:
     if as_json:
         dump_json({"database": target, "from_revision": before, "revision": after})
     elif before == after:
-        click.echo(f"{target}: schema is up to date (revision {after})")
+        echo(f"{target}: schema is up to date (revision {after})")
     elif before is None:
-        click.echo(f"{target}: schema created (revision {after})")
+        echo(f"{target}: schema created (revision {after})")
     else:
-        click.echo(f"{target}: schema upgraded from {before} to {after}")
+        echo(f"{target}: schema upgraded from {before} to {after}")
 
 
 @click.command()
@@ -49,9 +49,9 @@ def demo(obj: CliContext, as_json: bool) -> None:
     if as_json:
         dump_json({"seeded": added > 0, "filings": added})
     elif added:
-        click.echo(f"added {added} demo filings; try `beian list`")
+        echo(f"added {added} demo filings; try `beian list`")
     else:
-        click.echo("the database already has data; nothing added")
+        echo("the database already has data; nothing added")
 
 
 @click.command()
@@ -59,4 +59,4 @@ def demo(obj: CliContext, as_json: bool) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True)
 def diagram(kind: str, lang: Any) -> None:
     """Print the review process as a mermaid stateDiagram-v2, generated from the machine itself."""
-    click.echo(states.to_mermaid(parse_name(states.parse_kind, kind), lang))
+    echo(states.to_mermaid(parse_name(states.parse_kind, kind), lang), lines=True)
