@@ -94,18 +94,50 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Read the settings file as flat keys; a missing file is an empty one."""
+MAX_CONFIG_BYTES = 1_000_000
+"""A settings file is a few lines; anything bigger is not one."""
+
+
+def _read_text(path: Path) -> str | None:
+    """The settings file's text (None when missing). Raises `ConfigError` for a file that is unreadable,
+    too big, not UTF-8, or starts with a byte-order mark (TOML files have none)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as exc:
-        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"settings file {path} is larger than {MAX_CONFIG_BYTES:,} bytes")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(
+            f"settings file {path} starts with a byte-order mark", hint="save it as UTF-8 without BOM"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"settings file {path} is not UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})",
+            hint="save it as UTF-8",
+        ) from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the settings file as flat keys; a missing file is an empty one.
+
+    Raises `ConfigError` (exit 2) for a file that is unreadable, not UTF-8, starts with a BOM, is not TOML, or
+    is nested too deeply to read.
+    """
+    text = _read_text(path)
+    if text is None:
+        return {}
     try:
         return _flatten(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"settings file {path} is nested too deeply to be a settings file") from None
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -130,14 +162,23 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def save_setting(name: str, value: str) -> Path:
-    """Write one top-level setting into the settings file, keeping its comments; returns the file."""
+    """Write one top-level setting into the settings file, keeping its comments; returns the file.
+
+    The file is written atomically and owner-only (0600; a folder it creates 0700). Raises `ConfigError` for an
+    unknown setting or an unreadable file (see `read_config_file`), `OSError` when it cannot be written.
+    """
     import tomlkit  # deferred: only the dashboard's preference switches write settings
+
+    from tracker.files import write_private_text
 
     if name not in Settings.model_fields:
         raise ConfigError(f"unknown setting {name!r}")
     path = locations.config_file()
-    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    text = _read_text(path)
+    try:
+        doc = tomlkit.parse(text) if text is not None else tomlkit.document()
+    except (tomlkit.exceptions.ParseError, RecursionError):
+        raise ConfigError(f"settings file {path} is not valid TOML; not changed") from None
     doc[name] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    write_private_text(path, tomlkit.dumps(doc))
     return path

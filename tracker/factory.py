@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tracker import locations
 from tracker.config import Settings, load_settings
-from tracker.errors import StorageError
+from tracker.errors import StorageError, UsageError
+from tracker.files import ensure_data_dir, private_dir
 from tracker.filings.service import FilingService
-from tracker.store.db import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
+from tracker.store.db import SCHEMA_HEAD, Store, describe, make_engine, normalise_url, sqlite_path
 from tracker.timeutil import Clock, now_utc
+
+_URL_LIKE = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9+.-]+:"  # a scheme and a colon: `sqlite:beian.db`, `postgresql:/host/db`
+    r"|(?:sqlite|postgres|postgresql|mysql|mariadb|oracle|mssql)(?:\+\w+)?/"  # a known scheme, `://` lost
+    r"|[^/@]*:[^/@]*@)",  # credentials: `user:password@host/db`
+    re.IGNORECASE,
+)
 
 
 def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:
-    """The database URL to use, and whether it is the embedded default (which is created on demand)."""
+    """The database URL to use, and whether it is the embedded default (which is created on demand).
+
+    `db` is a URL (with `://`) or an SQLite file path. Text that looks like a URL but lacks its `://`
+    (`postgresql+psycopg//user:password@host/db`) is refused, never taken for a file name. Raises `UsageError`
+    (exit 2), showing the text with any password masked.
+    """
     if db:
-        return (db if "://" in db else f"sqlite:///{Path(db).expanduser()}"), False
+        if "://" in db:
+            return db, False
+        if _URL_LIKE.match(db.strip()):
+            raise UsageError(
+                f"{describe(db)!r} looks like a database URL but has no '://'",
+                hint="e.g. postgresql://user@host/db, sqlite:///path/beian.db, or a plain file path",
+            )
+        return f"sqlite:///{Path(db).expanduser()}", False
     if settings.database_url:
         return settings.database_url, False
     return f"sqlite:///{locations.default_db_path()}", True
@@ -32,10 +53,26 @@ def open_store(url: str, *, create: bool = False, lock_timeout: float = 5.0) -> 
 
 
 def ensure_schema(store: Store) -> tuple[str | None, str | None]:
-    """Create or upgrade the schema only when it is not at head (so Alembic is imported only then)."""
+    """Create or upgrade the schema only when it is not at head (so Alembic is imported only then).
+
+    Returns (revision before, revision after). Refuses (`StorageError`) a database written by a newer beian,
+    and one that holds another application's tables but no beian schema (nothing is added to it); a file that
+    is not a database is refused by the driver.
+    """
     current = store.schema_revision()
     if current == SCHEMA_HEAD:
         return current, current
+    if current is not None:
+        store.refuse_unknown_revision(current)
+    else:
+        tables = store.table_names()
+        if tables:
+            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise StorageError(
+                f"{describe(store.url)} holds {len(tables)} tables of another application ({shown}) "
+                "and no beian schema; nothing was added to it",
+                hint="choose another database or an empty one",
+            )
     from tracker.store.schema import upgrade
 
     return upgrade(store)
@@ -53,17 +90,37 @@ def open_service(
     settings = settings or load_settings()
     url, embedded = resolve_url(db, settings)
     if embedded:
-        locations.user_data_dir().mkdir(parents=True, exist_ok=True)
+        ensure_data_dir()
     timeout = lock_timeout if lock_timeout is not None else settings.lock_timeout
     store = open_store(url, create=create or embedded, lock_timeout=timeout)
     return FilingService(store, settings, clock=clock)
 
 
+def init_database(db: str | None, settings: Settings) -> tuple[str, str | None, str | None]:
+    """`beian init`: create the database (an SQLite file owner-only) and its schema, or upgrade it in place.
+
+    Returns (the database as safe to show, revision before, revision after). Raises `UsageError` (a bad URL),
+    `StorageError` (see `ensure_schema`; nothing is changed in a database that is refused).
+    """
+    url, embedded = resolve_url(db, settings)
+    if embedded:
+        ensure_data_dir()
+    store = Store(make_engine(url, lock_timeout=settings.lock_timeout, create_file=True))
+    try:
+        before, after = ensure_schema(store)
+    finally:
+        store.dispose()
+    return describe_target(db, settings), before, after
+
+
 def open_demo_service(*, settings: Settings | None = None, path: Path | None = None) -> FilingService:
     """The demo database (kept apart from real data), seeded on first use."""
     settings = settings or load_settings()
-    target = path or locations.demo_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        target = ensure_data_dir() / locations.demo_db_path().name
+    else:
+        target = path
+        private_dir(target.parent)
     service = FilingService(open_store(f"sqlite:///{target}", create=True), settings)
     from tracker.filings.demo import seed_demo
 
@@ -73,8 +130,6 @@ def open_demo_service(*, settings: Settings | None = None, path: Path | None = N
 
 def describe_target(db: str | None, settings: Settings) -> str:
     """The database in use, safe to show."""
-    from tracker.store.db import describe
-
     url, _ = resolve_url(db, settings)
     normal = normalise_url(url)
     path = sqlite_path(normal)
@@ -85,6 +140,7 @@ __all__ = [
     "StorageError",
     "describe_target",
     "ensure_schema",
+    "init_database",
     "open_demo_service",
     "open_service",
     "open_store",

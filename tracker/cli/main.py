@@ -204,3 +204,29 @@ def _register_commands() -> None:
             cli.add_command(point.load(), point.name)
         except ImportError:
             continue
+    for command in cli.commands.values():
+        _accept_db_anywhere(command)
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    obj = ctx.find_object(CliContext)
+    if value is not None and obj is not None:
+        obj.db = value
+
+
+def _accept_db_anywhere(command: click.Command) -> None:
+    """Give `command` (and every subcommand) a `--db` of its own, so `beian list --db X` works like
+    `beian --db X list`; the one given last on the line wins."""
+    if not any("--db" in getattr(p, "opts", ()) for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--db"],
+                metavar="URL",
+                expose_value=False,
+                callback=_set_db,
+                help="Database URL or SQLite file path (also before the command) [env BEIAN_DATABASE_URL].",
+            )
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_db_anywhere(sub)

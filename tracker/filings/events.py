@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import states
 from states import Event, GuardContext, Kind, Outcome, Stage, UnknownName
 from tracker.config import Settings
-from tracker.domain import AdvanceResult, Filing
+from tracker.domain import AdvanceResult, Filing, limits
 from tracker.errors import Conflict, TrackerError, TransitionRefused, UsageError
 from tracker.filings import repo
 from tracker.store.revision import bump_revision
@@ -99,6 +99,9 @@ def record(
 
 def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequest) -> AdvanceResult:
     ev = as_event(request.event)
+    limits.check_text("note", request.note, limits.NOTE)
+    limits.check_text("reason", request.reason, limits.NOTE)
+    limits.check_text("who (--by)", request.actor, limits.ACTOR)
     now = clock()
     effective = request.at or now
     if effective > now + _CLOCK_SKEW:

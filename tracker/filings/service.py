@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import states
 from states import Event, Kind, Outcome, Role, Stage
-from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition
+from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition, limits
 from tracker.errors import UsageError
 from tracker.filings import events as _events
 from tracker.filings import repo
@@ -46,6 +46,14 @@ EDITABLE_FIELDS = frozenset(
         "termination_date",
     }
 )
+
+
+_TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "upstream_model": limits.UPSTREAM_MODEL,
+    "description": limits.DESCRIPTION,
+}
+"""The editable free-text fields and their length limits (`tracker.domain.limits`)."""
 
 
 def _upstream_number(raw: str | None) -> str | None:
@@ -105,7 +113,7 @@ class FilingService(StoreService):
         """
         from tracker.filings.identity import check_credit_code, normalise_credit_code
 
-        name = name.strip()
+        name = limits.check_text("organisation name", name.strip(), limits.ORGANISATION_NAME) or ""
         if not name:
             raise UsageError("an organisation needs a name")
         problem = check_credit_code(credit_code)
@@ -149,9 +157,11 @@ class FilingService(StoreService):
         Raises `UsageError` (empty title, bad upstream filing number, a second entity filing), `NotFound`
         (no such organisation), `StorageError`.
         """
-        title = draft.title.strip()
+        title = limits.check_text("title", draft.title.strip(), limits.TITLE) or ""
         if not title:
             raise UsageError("a filing needs a title")
+        limits.check_text("upstream model", draft.upstream_model, limits.UPSTREAM_MODEL)
+        limits.check_text("description", draft.description, limits.DESCRIPTION)
         kind = draft.kind
         role, algorithm_type = draft.role, draft.algorithm_type
         if kind is Kind.ENTITY:
@@ -210,6 +220,9 @@ class FilingService(StoreService):
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
         if "title" in values and not str(values["title"] or "").strip():
             raise UsageError("a filing needs a title")
+        for name, limit in _TEXT_LIMITS.items():
+            if isinstance(values.get(name), str):
+                limits.check_text(name.replace("_", " "), values[name], limit)
         if "upstream_filing_number" in values:
             values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
         with self.store.unit() as session:

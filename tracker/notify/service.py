@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
-from tracker.domain import Notification, Recipient
+from tracker.domain import Notification, Recipient, limits
 from tracker.errors import NotifyError, UsageError
 from tracker.filings import repo as filing_repo
 from tracker.notify import repo
@@ -75,7 +75,7 @@ class NotifyService(StoreService):
     ) -> Recipient:
         """Add a phone for an organisation's filings or one filing; events default to approval only.
 
-        Raises `UsageError` (no or both scopes, a bad phone, language or event, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
+        Raises `UsageError` (no or both scopes, a bad phone, language or event, a name too long or unstorable, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
         """
         if (organisation is None) == (filing is None):
             raise UsageError(
@@ -85,6 +85,7 @@ class NotifyService(StoreService):
         language = language or self.settings.sms_language
         if language not in ("zh", "en"):
             raise UsageError(f"SMS language {language!r} is not available", hint="zh or en")
+        limits.check_text("recipient name", name, limits.RECIPIENT_NAME)
         number = normalise_phone(phone)
         chosen = parse_events(events) if events is not None else DEFAULT_EVENTS
         with self.store.unit() as session:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from states import Kind, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
+from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus, limits
 from tracker.errors import UsageError
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
@@ -122,6 +122,9 @@ class RulesService(StoreService):
 
         Raises `UsageError` (an item not on the checklist, a malformed number), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
         """
+        limits.check_text("material file path", path, limits.MATERIAL_PATH)
+        limits.check_text("material note", note, limits.NOTE)
+        limits.check_text("who (--by)", actor, limits.ACTOR)
         now = to_db(self.clock())
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
@@ -149,8 +152,9 @@ class RulesService(StoreService):
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
         """Tick every item not yet provided (a number item only when its number is known); returns how many.
 
-        Raises `NotFound`, `RulesError`, `StorageError`.
+        Raises `UsageError` (an unstorable `actor`), `NotFound`, `RulesError`, `StorageError`.
         """
+        limits.check_text("who (--by)", actor, limits.ACTOR)
         now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:

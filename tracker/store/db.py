@@ -32,7 +32,8 @@ __all__ = [
     "translate",
 ]
 
-from tracker.errors import Conflict, StorageError, TrackerError
+from tracker.domain.safe import mask_credentials
+from tracker.errors import Conflict, StorageError, TrackerError, UsageError
 
 
 class Unit(Protocol):
@@ -43,24 +44,47 @@ class Unit(Protocol):
 
 SCHEMA_HEAD = "0003"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
+KNOWN_REVISIONS = ("0001", "0002", "0003")
+"""Every revision this code can upgrade from, oldest first; any other stamp was written by a newer beian (or
+another application). `tests/store/test_migrations.py` checks it against the migrations folder."""
+
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+"""URL schemes beian opens: SQLite, and PostgreSQL through psycopg 3."""
+SUPPORTED_HINT = (
+    "use sqlite:///PATH (or a plain file path) or postgresql://USER@HOST/DB (postgresql+psycopg://…)"
+)
 
 
 def normalise_url(raw: str) -> URL:
-    """Parse a database URL; `postgresql://` and `postgres://` use psycopg 3."""
+    """Parse a database URL; `postgresql://` and `postgres://` use psycopg 3.
+
+    Raises `UsageError` (exit 2) for text that is not a URL, a scheme other than `SUPPORTED_DRIVERS`, and an
+    in-memory SQLite database (it would forget everything when the command ends). Messages show the URL with its
+    password masked.
+    """
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise StorageError(
-            f"not a database URL: {raw!r}", hint="e.g. sqlite:///beian.db or postgresql://user@host/db"
-        ) from None
+    except (ArgumentError, ValueError):
+        raise UsageError(f"not a database URL: {mask_credentials(raw)!r}", hint=SUPPORTED_HINT) from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise UsageError(f"database URL scheme {url.drivername!r} is not supported", hint=SUPPORTED_HINT)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "sqlite" and (
+        not url.database or url.database == ":memory:" or url.query.get("mode") == "memory"
+    ):
+        raise UsageError(
+            f"{describe(url)} is an in-memory database, which forgets everything when the command ends",
+            hint="give a file instead, e.g. --db beian.db",
+        )
     return url
 
 
-def describe(url: URL) -> str:
-    """The URL as safe to show: never the password."""
-    return url.render_as_string(hide_password=True)
+def describe(url: URL | str) -> str:
+    """A URL (or what was meant as one) as safe to show: never the password."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    return mask_credentials(url)
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -83,8 +107,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def statement_timeout(lock_timeout: float) -> float:
+    """Seconds any one PostgreSQL statement may run: 60, or 12 lock waits if that is longer."""
+    return max(60.0, 12 * lock_timeout)
+
+
 def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = False) -> Engine:
-    """Create an engine; for SQLite, refuse a missing folder (or a missing file unless `create_file`)."""
+    """Create an engine; for SQLite, refuse a missing folder (or a missing file unless `create_file`).
+
+    Waits are bounded on both databases by `lock_timeout` seconds: SQLite's busy timeout, and PostgreSQL's
+    `lock_timeout` (a row or table locked by another session) and `statement_timeout` (see `statement_timeout`)
+    set on every connection, plus its connect timeout. A new SQLite file is created owner-only (0600); SQLite
+    gives its `-wal` and `-shm` files the same permissions. Raises `UsageError` (see `normalise_url`),
+    `StorageError` (missing folder or file, a folder given as the file, a file that cannot be created).
+    """
     url = normalise_url(raw_url)
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -95,21 +131,35 @@ def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = 
                 raise StorageError(
                     f"folder {path.parent} does not exist", hint="create it, or choose another --db"
                 )
-            if not create_file and not path.exists():
-                raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
             if path.is_dir():
                 raise StorageError(f"{path} is a folder, not a database file")
+            if not path.exists():
+                if not create_file:
+                    raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
+                from tracker.files import create_private_file
+
+                create_private_file(path)
             # Connections stay open in a pool: closing the last one checkpoints the WAL, which costs as much
             # as the commit itself, on every unit of work.
         else:
             kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
     elif backend == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": max(1, int(lock_timeout))}
+        waits = f"-c lock_timeout={int(lock_timeout * 1000)} -c statement_timeout={int(statement_timeout(lock_timeout) * 1000)}"
+        given = url.query.get("options")
+        given_text = " ".join(given) if isinstance(given, tuple) else (given or "")
+        kwargs["connect_args"] = {
+            "connect_timeout": max(1, int(lock_timeout)),
+            "options": f"{given_text} {waits}".strip(),
+        }
     engine = create_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+_PG_QUERY_CANCELED = "57014"
 
 
 def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
@@ -138,6 +188,16 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
         return StorageError(f"database error on {where}: {message}")
     if isinstance(exc, OperationalError | DBAPIError) and orig is not None:
         first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate == _PG_LOCK_NOT_AVAILABLE:
+            return StorageError(
+                f"database {where} is locked by another session (waited BEIAN_LOCK_TIMEOUT seconds)",
+                hint="try again in a moment",
+            )
+        if sqlstate == _PG_QUERY_CANCELED:
+            return StorageError(
+                f"a statement on {where} was cancelled: {first}", hint="try again in a moment"
+            )
         if "does not exist" in first and "relation" in first:
             return StorageError(f"{where} has no beian schema", hint="run `beian init`")
         if isinstance(exc, OperationalError):
@@ -233,15 +293,39 @@ class Store:
                 return None
             raise translate(exc, self.engine.url) from None
 
+    def table_names(self) -> list[str]:
+        """The tables in the database (PostgreSQL: in the schema on the search path). Raises `StorageError`."""
+        from sqlalchemy import inspect
+
+        try:
+            with self.engine.connect() as conn:
+                return sorted(inspect(conn).get_table_names())
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
     def check_schema(self) -> None:
-        """Refuse to work on a database without our schema, or at another revision."""
+        """Refuse to work on a database without our schema, or at another revision.
+
+        Raises `StorageError`: no schema (run `beian init`), an older revision (`beian init` upgrades it), a
+        revision this code does not know (written by a newer beian: upgrade beian).
+        """
         revision = self.schema_revision()
         if revision is None:
             raise StorageError(f"{describe(self.url)} has no beian schema", hint="run `beian init`")
+        self.refuse_unknown_revision(revision)
         if revision != SCHEMA_HEAD:
             raise StorageError(
                 f"{describe(self.url)} is at schema revision {revision}, this beian needs {SCHEMA_HEAD}",
                 hint="run `beian init` to upgrade it in place",
+            )
+
+    def refuse_unknown_revision(self, revision: str) -> None:
+        """Raise `StorageError` when `revision` is not one of `KNOWN_REVISIONS` (a newer beian wrote it)."""
+        if revision not in KNOWN_REVISIONS:
+            raise StorageError(
+                f"{describe(self.url)} was written by a newer beian (revision {revision}); "
+                f"this beian knows revisions up to {SCHEMA_HEAD}",
+                hint="upgrade beian",
             )
 
     def dispose(self) -> None:

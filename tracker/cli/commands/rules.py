@@ -33,7 +33,7 @@ def _warn(warnings: list[str] | tuple[str, ...]) -> None:
     "done",
     multiple=True,
     metavar="ITEM",
-    help="Tick an item (key, Chinese or English name); repeatable.",
+    help="Tick an item (key, Chinese or English name); repeatable. `all`: every item not yet provided.",
 )
 @click.option("--undo", "undo", multiple=True, metavar="ITEM", help="Untick an item; repeatable.")
 @click.option("--file", "path", metavar="PATH", help="With one --done: where the document is kept.")
@@ -62,6 +62,13 @@ def materials(
     who = actor or os.environ.get("USER") or None
     lang = obj.settings.language
     changed: list[MaterialStatus] = []
+    if any(i.strip().lower() == "all" for i in done):
+        if path is not None or note is not None:
+            raise UsageError("--file and --note go with exactly one --done ITEM, not --done all")
+        done = tuple(i for i in done if i.strip().lower() != "all")
+        ticked = rules.mark_all_provided(ref, actor=who)
+        if not as_json:
+            echo(f"{service.filing(ref).ref}: ticked {ticked} item(s) not yet provided")
     for item, tick in [(i, True) for i in done] + [(i, False) for i in undo]:
         try:
             changed.append(rules.mark(ref, item, done=tick, path=path, note=note, actor=who))

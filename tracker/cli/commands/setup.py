@@ -16,17 +16,9 @@ from tracker.cli.text.common import dump_json, echo
 @pass_cli
 def init(obj: CliContext, as_json: bool) -> None:
     """Create the database schema, or upgrade it in place. Safe to run again."""
-    from tracker.factory import describe_target, ensure_schema, resolve_url
-    from tracker.store.db import Store, make_engine
+    from tracker.factory import init_database
 
-    url, embedded = resolve_url(obj.db, obj.settings)
-    if embedded:
-        from tracker import locations
-
-        locations.user_data_dir().mkdir(parents=True, exist_ok=True)
-    store = Store(make_engine(url, lock_timeout=obj.settings.lock_timeout, create_file=True))
-    before, after = ensure_schema(store)
-    target = describe_target(obj.db, obj.settings)
+    target, before, after = init_database(obj.db, obj.settings)
     if as_json:
         dump_json({"database": target, "from_revision": before, "revision": after})
     elif before == after:
