@@ -43,6 +43,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
             "BEIAN_MOCK_TWILIO_CACHE",
         ):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables are cut to COLUMNS when it is set
     return home
 
 
