@@ -54,7 +54,18 @@ def test_every_text_command_escapes_stored_control_characters(beian: Beian) -> N
     assert "标题" + visible(payload) in added.out
     ok(beian("add", "第二个", "--org", CODE))
     ok(beian("advance", "ALG-0002", "withdraw", "--note", payload, "--by", f"王{payload}"))
-    ok(beian("materials", "ALG-0001", "--done", "algo.self_assessment", "--file", f"/p/{payload}", "--note", payload))
+    ok(
+        beian(
+            "materials",
+            "ALG-0001",
+            "--done",
+            "algo.self_assessment",
+            "--file",
+            f"/p/{payload}",
+            "--note",
+            payload,
+        )
+    )
     ok(beian("notify", "recipients", "add", "13800138000", "--org", CODE, "--name", f"王{payload}"))
     ok(beian("dates", "ALG-0001", "--launch", "2026-11-02"))
     shown = {

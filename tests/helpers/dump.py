@@ -8,14 +8,15 @@ from typing import Any
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every beian table (and the change counter), ordered by primary key."""
     from sqlalchemy import create_engine, select
+    from sqlmodel import SQLModel
 
-    from tracker.store import tables
+    import tracker.store.tables  # noqa: F401  (registers the tables)
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             content: dict[str, list[tuple[Any, ...]]] = {}
-            for table in tables.SQLModel.metadata.sorted_tables:
+            for table in SQLModel.metadata.sorted_tables:
                 order = list(table.primary_key.columns)
                 content[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
             return content

@@ -94,12 +94,25 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+def _ours_or_empty(cursor: Any) -> bool:
+    """Whether an SQLite file is new or holds a beian schema (only those are switched to WAL, which is a change
+    to the file: another application's database is left exactly as it is)."""
+    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return True
+    if "alembic_version" not in tables:
+        return False
+    return cursor.execute("SELECT version_num FROM alembic_version").fetchone() in [
+        (r,) for r in KNOWN_REVISIONS
+    ]
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode not in ("wal", "memory"):
+        if mode not in ("wal", "memory") and _ours_or_empty(cursor):
             cursor.execute("PRAGMA journal_mode=WAL")
         # FULL keeps every committed transition across a power cut, which a compliance record needs.
         cursor.execute("PRAGMA synchronous=FULL")
