@@ -194,16 +194,16 @@ def test_init_refuses_another_applications_postgresql_schema(
 
 
 def _beian_process(
-    args: list[str], env: dict[str, str], **kwargs: object
+    args: list[str], env: dict[str, str], stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "tracker", *args],
         env={**os.environ, **env},
         cwd=ROOT,
-        capture_output=not kwargs,
+        stdout=stdout,
+        stderr=stderr,
         timeout=120,
         check=False,
-        **kwargs,  # type: ignore[call-overload]
     )
 
 
