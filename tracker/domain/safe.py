@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["UNSAFE", "mask_credentials", "sms_text", "visible"]
+__all__ = ["UNSAFE", "json_text", "json_utf8", "mask_credentials", "sms_text", "visible"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 """Arabic letter mark, LRM, RLM, the embeddings and overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI)."""
@@ -86,3 +86,27 @@ def mask_credentials(text: str) -> str:
     if "=" in text:
         text = _PASSWORD_PARAM.sub(lambda m: f"{m.group('key')}=***", text)
     return _AUTH_HEADER.sub(lambda m: f"{m.group('scheme')}{m.group('gap')}***", text)
+
+
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+_JSON_RAW_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def json_text(document: str) -> str:
+    """A JSON document with DEL, C1 controls, bidi controls and U+2028/9 written as `\\uXXXX` escapes.
+
+    JSON escapes C0 itself but leaves these raw, and a terminal acts on some of them (U+009B is CSI). Outside
+    strings a JSON document is ASCII, so the escapes land inside strings: the values decode unchanged.
+    """
+    return (
+        _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+        if _JSON_RAW.search(document)
+        else document
+    )
+
+
+def json_utf8(document: bytes) -> bytes:
+    """`json_text` for a UTF-8 encoded JSON document (the fast `list --json` path)."""
+    if not _JSON_RAW_UTF8.search(document):
+        return document
+    return _JSON_RAW_UTF8.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), document)

@@ -15,6 +15,7 @@ from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.filings import filing_lines, filing_row
 from tracker.domain import SortKey
 from tracker.domain.json import filing_json
+from tracker.domain.safe import json_utf8
 from tracker.timeutil import parse_day
 
 
@@ -155,7 +156,7 @@ def _write_array(batches: Iterable[Sequence[bytes]]) -> None:
     write(b"[")
     for batch in batches:
         if batch:
-            write((b"\n  " if first else b",\n  ") + b",\n  ".join(batch))
+            write(json_utf8((b"\n  " if first else b",\n  ") + b",\n  ".join(batch)))
             first = False
     write(b"]\n" if first else b"\n]\n")
     if raw is not None:

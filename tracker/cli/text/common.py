@@ -18,7 +18,7 @@ import click
 import states
 from states import Kind, Lang, Stage
 from tracker.domain.json import json_default
-from tracker.domain.safe import visible
+from tracker.domain.safe import json_text, visible
 
 MIN_CELL = 6
 """Narrowest a shrunk table column gets, in terminal columns (room for a few characters and the ellipsis)."""
@@ -102,9 +102,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], out: TextIO | N
 
 
 def dump_json(data: Any, out: TextIO | None = None) -> None:
-    """Write JSON (UTF-8, Chinese kept readable)."""
+    """Write JSON (UTF-8, Chinese kept readable; C1 and bidi controls escaped too, see `json_text`)."""
     out = out or sys.stdout
-    out.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
+    out.write(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=json_default)))
     out.write("\n")
 
 
