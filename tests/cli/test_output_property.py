@@ -96,15 +96,16 @@ def test_no_raw_control_character_reaches_the_terminal(
             beian("notify", "recipients", "add", "13800138000", "--filing", ref, "--name", name)
             beian("notify", "preview", ref)
             beian("advance", ref, "withdraw", "--note", note, "--by", by, "--reason", name)
-            for args in (("show", ref), ("history", ref), ("materials", ref)):
-                beian(*args)
-        for args in (
+            for command in ("show", "history", "materials"):
+                beian(command, ref)
+        reads: tuple[tuple[str, ...], ...] = (
             ("list",),
             ("list", "--json"),
             ("org", "list"),
             ("notify", "recipients", "list"),
             ("show", title),
-        ):
+        )
+        for args in reads:
             beian(*args)
 
     example()
