@@ -34,6 +34,9 @@ class Settings(BaseModel):
 
     database_url: str | None = None
     """SQLAlchemy URL of the database; default: an SQLite file in the user data folder."""
+    user: str | None = None
+    """Who you are (`BEIAN_USER`): the person recorded on events and edits and whose "seen" marks are kept;
+    default the PostgreSQL role on PostgreSQL, else the operating-system user."""
     language: Literal["zh", "en", "both"] = "both"
     """How stage and event names are displayed."""
     theme: str = "textual-dark"
@@ -79,6 +82,26 @@ class Settings(BaseModel):
     """How old a dispatcher's claim must be before another dispatcher treats it as abandoned."""
     sms_concurrency: int = Field(default=8, ge=1, le=64)
     """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""
+
+    smtp_host: str | None = None
+    """SMTP server for digest e-mails; unset: e-mail digests wait in the outbox."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """SMTP port; default 465 with `smtp_tls = ssl`, 587 with `starttls`, 25 with `none`."""
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    """How the SMTP connection is protected: none, STARTTLS after connecting, or TLS from the start (ssl)."""
+    smtp_username: str | None = None
+    """SMTP login; unset: no login."""
+    smtp_password: SecretStr | None = None
+    """SMTP password; never shown, logged or exported, and masked in every message."""
+    smtp_from: str | None = None
+    """Sender address of digest e-mails."""
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for the SMTP server before giving up on one attempt."""
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether enough SMTP settings are present to send a digest e-mail."""
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def sms_configured(self) -> bool:

@@ -29,8 +29,10 @@ class Notification:
     """One outbox row as a user sees it: what, to whom, and how delivery went."""
 
     id: int
-    filing_id: int
+    filing_id: int | None
+    """None for a message about no single filing (a digest summary)."""
     filing_ref: str
+    """The filing's reference, or `digest` for a digest summary."""
     phone: str
     event: str
     body: str

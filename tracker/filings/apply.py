@@ -117,7 +117,7 @@ def parse_line(number: int, text: str) -> EventRequest:
         filing_number=data.get("filing_number"),
         at=parse_when(str(data["at"])) if data.get("at") else None,
         actor=data.get("by"),
-        source="import",
+        source="apply",
         if_version=if_version,
         reopen=tuple(reopen),
     )

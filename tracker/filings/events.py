@@ -103,9 +103,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
     effective = request.at or now
     if effective > now + _CLOCK_SKEW:
         raise UsageError(f"effective time {effective.isoformat()} is in the future")
-    number = states.normalise_filing_number(request.filing_number) if request.filing_number else None
     reason = (request.reason or "").strip() or None
     filing = repo.load_filing(work, request.ref)
+    number, number_notes = _issued_number(Kind(filing["kind"]), request.filing_number)
     check_version(filing, request.if_version)
     previous = filing["last_effective"]
     if previous is not None and effective < previous:
@@ -156,8 +156,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
     after = {**filing, **values, "version": filing["version"] + 1}
     queued = _after_transition(work, settings, after, transition, request.reopen)
     bump_revision(work)
+    notes = number_notes if ev is Event.APPROVE else ()
     return AdvanceResult(
-        repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued
+        repo.filing_from_mapping(after), repo.transition_from_mapping(transition), notes, queued
     )
 
 
@@ -235,7 +236,22 @@ def _after_transition(
 def _with_warnings(store: Store, result: AdvanceResult) -> AdvanceResult:
     if result.transition.event is not Event.APPROVE:
         return result
-    return replace(result, warnings=tuple(_warnings(store, result.filing, result.transition.effective_at)))
+    found = _warnings(store, result.filing, result.transition.effective_at)
+    return replace(result, warnings=(*result.warnings, *found))
+
+
+def _issued_number(kind: Kind, typed: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """The number to store for an approval, read from pasted text, and what reading it ignored or doubted.
+
+    Text that holds no usable number is passed on as typed, so that the approval guard refuses it and quotes it.
+    """
+    if not typed or kind is Kind.ENTITY:
+        return (states.normalise_filing_number(typed) or None) if typed else None, ()
+    try:
+        found = states.extract_filing_number(typed, kind)
+    except states.FilingNumberError:
+        return typed, ()
+    return found.number, tuple(f"filing number: {note}" for note in (*found.notes, *found.warnings))
 
 
 def _warnings(store: Store, filing: Filing, effective: datetime) -> list[str]:

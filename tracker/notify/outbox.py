@@ -50,10 +50,14 @@ EVENT_ORDER: tuple[str, ...] = (
     "approve_change",
     "confirm_cancellation",
     OVERDUE,
+    "digest",
 )
+DIGEST = "digest"
+"""The non-transition event: a digest's SMS summary (`beian digest --sms`)."""
 SUBSCRIBABLE_EVENTS: frozenset[str] = frozenset(EVENT_ORDER)
 DEFAULT_EVENTS: tuple[str, ...] = ("approve",)
 _ALL = {"all", "全部", "所有"}
+_DIGEST_SPELLINGS = {"digest", "summary", "摘要", "周报", "日报"}
 _OVERDUE_SPELLINGS = {"overdue", "deadline", "deadline_overdue", "逾期", "超期", "期限已过", "到期"}
 
 
@@ -64,6 +68,8 @@ def event_label(event: str, lang: str = "both") -> str:
     key, _, detail = event.partition(":")
     if key == OVERDUE:
         text = {"zh": "期限已过", "en": "overdue"}.get(lang, "期限已过 (overdue)")
+    elif key == "digest":
+        text = {"zh": "摘要", "en": "digest"}.get(lang, "摘要 (digest)")
     else:
         try:
             text = states.label(states.Event(key), lang if lang in ("zh", "en") else "both")  # type: ignore[arg-type]
@@ -88,6 +94,9 @@ def parse_events(values: Iterable[str]) -> tuple[str, ...]:
                 continue
             if norm in _OVERDUE_SPELLINGS:
                 chosen.add(OVERDUE)
+                continue
+            if norm in _DIGEST_SPELLINGS:
+                chosen.add(DIGEST)
                 continue
             try:
                 event = states.parse_event(text)

@@ -38,13 +38,13 @@ def recipient_from_row(row: RecipientRow) -> Recipient:
     )
 
 
-def notification_from_row(row: OutboxRow, ref: str) -> Notification:
-    """Convert an outbox row (with its filing's reference)."""
+def notification_from_row(row: OutboxRow, ref: str | None) -> Notification:
+    """Convert an outbox row (with its filing's reference; `digest` for a digest summary, which has none)."""
     assert row.id is not None
     return Notification(
         id=row.id,
         filing_id=row.filing_id,
-        filing_ref=ref,
+        filing_ref=ref or "digest",
         phone=row.phone,
         event=row.event,
         body=row.body,
@@ -224,7 +224,7 @@ def notifications(
     session: Session, *, filing_id: int | None = None, status: str | None = None, limit: int | None = None
 ) -> list[Notification]:
     """Outbox rows, newest first, optionally of one filing and one status."""
-    statement = select(OutboxRow, FilingRow.ref).join(
+    statement = select(OutboxRow, FilingRow.ref).outerjoin(
         FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id)
     )
     if filing_id is not None:
@@ -239,7 +239,7 @@ def notification(session: Session, outbox_id: int) -> Notification:
     """One outbox row, or `NotFound`."""
     found = session.exec(
         select(OutboxRow, FilingRow.ref)
-        .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
+        .outerjoin(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
         .where(OutboxRow.id == outbox_id)
     ).first()
     if found is None:
@@ -314,7 +314,7 @@ def due_rows(session: Session, now: datetime, limit: int | None) -> tuple[Notifi
     """The rows due now, oldest first (what a dry run would send)."""
     rows = session.exec(
         select(OutboxRow, FilingRow.ref)
-        .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
+        .outerjoin(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
         .where(due(now))
         .order_by(col(OutboxRow.id))
         .limit(limit)

@@ -359,8 +359,8 @@ class NotifyService(StoreService):
 
         Raises `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
-        if not self.configured:
-            raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
+        if not self.configured and not self.settings.smtp_configured:
+            raise NotifyError("SMS not configured (nor SMTP for digests)", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
             if before_pass is not None:
                 before_pass()

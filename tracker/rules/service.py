@@ -39,6 +39,7 @@ from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
 from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
 from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
@@ -53,7 +54,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(StoreService):
+class RulesService(ClockMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
@@ -63,6 +64,7 @@ class RulesService(StoreService):
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
+        self._clocks = None
 
     @property
     def rules(self) -> RuleSet:

@@ -52,7 +52,9 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
 @click.option("--reason", "-r", help="Reason (required to return, reject or revoke).")
 @click.option("--filing-number", "-f", help="Filing number (备案编号), required to approve.")
 @click.option("--at", "at", help="When it happened (YYYY-MM-DD [HH:MM]); default now.")
-@click.option("--by", "actor", help="Who records it; default $USER.")
+@click.option(
+    "--by", "actor", help="Who records it [default: $BEIAN_USER, else the PostgreSQL role, else the OS user]."
+)
 @click.option("--if-version", type=int, help="Refuse (exit 4) unless the filing is still at this version.")
 @click.option(
     "--reopen", multiple=True, help="With return_for_revision: a material to fix (reopened); repeatable."
@@ -75,7 +77,6 @@ def advance(
     as_json: bool,
 ) -> None:
     """Record EVENT (English or Chinese, e.g. pass_review or 审核通过) for filing REF."""
-    import os
 
     service = obj.service()
     result = service.advance(
@@ -85,7 +86,7 @@ def advance(
         reason=reason,
         filing_number=filing_number,
         at=parse_when(at) if at else None,
-        actor=actor or os.environ.get("USER") or None,
+        actor=actor,
         source="cli",
         if_version=if_version,
         reopen=reopen,

@@ -230,7 +230,8 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
 )
 @pass_cli
 def run(obj: CliContext, interval: float) -> None:
-    """Keep sending: deliver due messages and retries until Ctrl+C or SIGTERM (a message in flight is finished)."""
+    """Keep sending: deliver due messages and retries, queue and send scheduled digests (`notify schedule`), until
+    Ctrl+C or SIGTERM (a message in flight is finished)."""
     import signal
     import threading
 
@@ -258,10 +259,21 @@ def run(obj: CliContext, interval: float) -> None:
         ):
             click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
-    click.echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
+    from tracker.notify.digests import DigestService
+
+    digests = DigestService(obj.service())
+    rules = obj.service().rules
+
+    def before_pass() -> None:
+        rules.notify_overdue()
+        queued = digests.queue_scheduled()
+        report = digests.dispatch()
+        if queued or report.sent or report.failed or report.unknown or report.stopped:
+            click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+
+    click.echo(f"sending due SMS and digests every {interval:g} s; Ctrl+C stops")
     try:
-        rules = obj.service().rules
-        service.run(stop, interval=interval, on_report=on_report, before_pass=rules.notify_overdue)
+        service.run(stop, interval=interval, on_report=on_report, before_pass=before_pass)
     except KeyboardInterrupt:
         stop.set()
     finally:
@@ -316,3 +328,12 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
         dump_json(status_json(report))
         return
     click.echo(report.summary)
+
+
+def _register_schedule() -> None:
+    from tracker.cli.commands.digest import schedule
+
+    notify.add_command(schedule)
+
+
+_register_schedule()

@@ -9,6 +9,7 @@ import click
 
 import states
 from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.clocks import due_clock_note
 from tracker.cli.text.common import dump_json, stage_text, table
 from tracker.cli.text.rules import (
     TRIGGERS,
@@ -22,6 +23,7 @@ from tracker.cli.text.rules import (
 )
 from tracker.domain import Filing, MaterialStatus
 from tracker.domain.json import deadline_json, forecast_json, material_json, rules_json
+from tracker.domain.json_reports import clock_json
 from tracker.errors import TrackerError, UsageError
 from tracker.timeutil import parse_day
 
@@ -247,22 +249,38 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
             click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
     warnings = [w for _, d in pairs for w in d.warnings]
+    clocks = rules.regulator_clocks() if not no_regulator else {}
+    stopped = [c for c in clocks.values() if c.state == "stopped" and c.limit is not None and c.ended is None]
     if as_json:
         dump_json(
             {
                 "today": rules.today(),
                 "within": within,
-                "deadlines": [deadline_json(d, f) for f, d in pairs],
+                "deadlines": [
+                    deadline_json(d, f)
+                    | (clock_json(clocks[f.id]) if d.regulator_sla and f.id in clocks else {})
+                    for f, d in pairs
+                ],
+                "stopped_clocks": [
+                    {"filing_id": c.filing_id, "ref": c.ref, **clock_json(c)} for c in stopped
+                ],
                 "warnings": list(dict.fromkeys(warnings)),
             }
         )
         return
     lang = obj.settings.language
+    if stopped:
+        stopped_note = ["regulator clocks stopped (not running, so not listed as due):"]
+        stopped_note += [f"  {due_clock_note(c)}" for c in sorted(stopped, key=lambda c: c.ref)]
+    else:
+        stopped_note = []
     if not pairs:
         click.echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
         click.echo(
             "record trigger dates with `beian dates REF --launch YYYY-MM-DD`; submitted filings count from submission"
         )
+        if stopped_note:
+            click.echo("\n".join(stopped_note))
         return
     table(
         ["working days left", "due", "deadline", "ref", "organisation", "title", "from"],
@@ -281,6 +299,8 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
     )
     overdue = sum(d.overdue for _, d in pairs)
     click.echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
+    if stopped_note:
+        click.echo("\n".join(stopped_note))
     _warn(warnings)
 
 
