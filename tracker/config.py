@@ -38,9 +38,9 @@ class Settings(BaseModel):
     """How stage and event names are displayed."""
     theme: str = "textual-dark"
     """Dashboard colour theme."""
-    poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    poll_seconds: float = Field(default=0.5, gt=0, le=60, allow_inf_nan=False)
     """How often the dashboard checks the database for changes made elsewhere."""
-    lock_timeout: float = Field(default=5.0, gt=0, le=600)
+    lock_timeout: float = Field(default=5.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for a locked SQLite file or a PostgreSQL connection before giving up."""
     rules_dir: Path | None = None
     """A folder of rules files replacing the shipped `data/rules/`."""
@@ -58,17 +58,17 @@ class Settings(BaseModel):
     """Messaging service SID (MG…), instead of `twilio_from`."""
     twilio_api_url: str | None = None
     """Base URL of the Twilio API; default Twilio's own. Point it at a mock or a proxy."""
-    twilio_timeout: float = Field(default=10.0, gt=0)
+    twilio_timeout: float = Field(default=10.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for Twilio before giving up on one attempt."""
     sms_max_attempts: int = Field(default=6, ge=1, le=50)
     """Attempts for a retryable failure (429, 5xx, timeout) before a message is marked failed."""
-    sms_backoff_seconds: float = Field(default=2.0, ge=0)
+    sms_backoff_seconds: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     """First retry delay; doubles per attempt, with jitter."""
-    sms_backoff_max_seconds: float = Field(default=600.0, ge=0)
+    sms_backoff_max_seconds: float = Field(default=600.0, ge=0, allow_inf_nan=False)
     """Longest delay between two attempts."""
     sms_language: Literal["zh", "en"] = "zh"
     """Language of the SMS templates."""
-    sms_claim_lease_seconds: float = Field(default=300.0, gt=0)
+    sms_claim_lease_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     """How old a dispatcher's claim must be before another dispatcher treats it as abandoned."""
     sms_concurrency: int = Field(default=8, ge=1, le=64)
     """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""

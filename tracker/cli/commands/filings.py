@@ -10,12 +10,11 @@ from typing import Any, get_args
 import click
 
 import states
-from tracker.cli.context import CliContext, json_option, parse_name, pass_cli
+from tracker.cli.context import CliContext, CountType, json_option, parse_name, pass_cli
 from tracker.cli.text.common import dump_json, table
 from tracker.cli.text.filings import filing_lines, filing_row
-from tracker.domain import SortKey
+from tracker.domain import SortKey, inputs
 from tracker.domain.json import filing_json
-from tracker.timeutil import parse_day
 
 
 @click.command()
@@ -71,7 +70,7 @@ def add(
         upstream_model=upstream_model,
         upstream_filing_number=upstream_filing_number,
         public_opinion=not no_public_opinion,
-        launch_date=parse_day(launch_date) if launch_date else None,
+        launch_date=inputs.parse_day(launch_date, "launch date") if launch_date is not None else None,
         description=description,
     )
     f = obj.service().add_filing(draft)
@@ -95,7 +94,7 @@ def add(
     show_default=True,
 )
 @click.option("--desc", is_flag=True, help="Sort descending.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option("--limit", type=CountType("--limit", low=1, high=inputs.MAX_ID), help="At most this many.")
 @click.option(
     "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
 )

@@ -8,13 +8,12 @@ from typing import Any
 import click
 
 import states
-from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, CountType, json_option, pass_cli
 from tracker.cli.text.common import dump_json, stage_text, table
 from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
-from tracker.domain import Filing, MaterialStatus
+from tracker.domain import Filing, MaterialStatus, inputs
 from tracker.domain.json import deadline_json, forecast_json, material_json
 from tracker.errors import TrackerError, UsageError
-from tracker.timeutil import parse_day
 
 
 def _heading(f: Filing, lang: states.Lang) -> str:
@@ -175,7 +174,7 @@ def dates(
         if value is not None:
             if name in clear:
                 raise UsageError(f"--{name} and --clear {name} contradict each other")
-            fields[_CLEARABLE[name]] = parse_day(value)
+            fields[_CLEARABLE[name]] = inputs.parse_day(value, f"--{name} date")
     if public_opinion is not None:
         fields["public_opinion"] = public_opinion
     service = obj.service()
@@ -216,7 +215,7 @@ def dates(
 @click.command()
 @click.option(
     "--within",
-    type=click.IntRange(min=0),
+    type=CountType("--within", low=0, high=100_000),
     metavar="N",
     help="Only deadlines with at most N working days left (overdue ones always show).",
 )
