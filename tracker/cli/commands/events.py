@@ -173,7 +173,7 @@ def apply(obj: CliContext, source: str, all_or_nothing: bool, as_json: bool) -> 
     def on_line(line: LineResult) -> None:
         if as_json:
             click.echo(json.dumps(line.as_json(), ensure_ascii=False))
-        if not line.ok:
+        if not line.ok and not line.skipped:
             click.echo(f"beian: {line.text()}", err=True)
         elif not as_json:
             click.echo(line.text())

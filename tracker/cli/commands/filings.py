@@ -132,6 +132,8 @@ def list_(
     if overdue:
         late = service.rules.overdue_filing_ids()
         filings = [f for f in filings if f.id in late][:limit]
+        for problem in dict.fromkeys(service.rules.stored_problems):
+            click.echo(f"warning: {problem}", err=True)
     if as_json:
         dump_json([filing_json(f) for f in filings])
         return

@@ -209,7 +209,7 @@ def dates(
         click.echo("no deadline is running")
     for d in running:
         click.echo("  " + deadline_line(d, lang))
-    _warn([w for d in running for w in d.warnings])
+    _warn([w for d in running for w in d.warnings] + service.rules.stored_problems)
 
 
 @click.command()
@@ -236,7 +236,7 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
             report = obj.service().notify.dispatch_pending()
             click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
-    warnings = [w for _, d in pairs for w in d.warnings]
+    warnings = [w for _, d in pairs for w in d.warnings] + rules.stored_problems
     if as_json:
         dump_json(
             {
