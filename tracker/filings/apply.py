@@ -27,7 +27,7 @@ MAX_INPUT_BYTES = 64 << 20
 """The most a stream may hold (64 MiB, some 300,000 events); reading stops with an error beyond it."""
 MAX_DEPTH = 8
 """How deeply a line may nest arrays and objects (a line needs 2: the object and `reopen`)."""
-_MAX_INT_DIGITS = 12
+_MAX_INT_DIGITS = 30
 _BOM = b"\xef\xbb\xbf"
 
 
