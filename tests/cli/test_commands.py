@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import sqlite3
@@ -21,7 +22,7 @@ from tracker.cli.main import _register_commands, cli
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
 NUMBER = "网信算备110108555010101260013号"
-HEAD = "0003"
+HEAD = "0005_seen"
 
 
 def tick_materials(url: str, ref: str) -> None:
@@ -191,8 +192,11 @@ def test_full_scenario_from_the_cli_with_json(beian: Beian, db_url: str) -> None
     listed = ok(beian("list", "--json")).json()
     assert isinstance(listed, list)
     assert [f["ref"] for f in listed] == ["ALG-0001", "ENT-0001"]
-    assert listed[0] == shown
-    assert listed[1] == ok(beian("show", entity["ref"], "--json")).json()
+    # `show` adds the regulator's clock to the object `list` gives
+    assert listed[0] == {k: shown[k] for k in listed[0]}
+    entity_shown = ok(beian("show", entity["ref"], "--json")).json()
+    assert listed[1] == {k: entity_shown[k] for k in listed[1]}
+    assert set(shown) - set(listed[0]) >= {"regulator_clock", "regulator_working_days"}
 
     history = ok(beian("history", ref, "--json")).json()
     assert [(t["event"], t["to"]) for t in history] == done
@@ -378,8 +382,13 @@ def test_apply_keeps_good_lines_and_reports_bad_ones_by_line(
     assert "Traceback" not in result.out + result.err
     history = ok(beian_sqlite("history", draft, "--json")).json()
     assert [(t["event"], t["source"], t["note"], t["actor"]) for t in history] == [
-        ("submit", "import", "第一批", None),
-        ("pass_review", "import", None, "pm"),
+        (
+            "submit",
+            "apply",
+            "第一批",
+            getpass.getuser(),
+        ),  # a line naming nobody records the person running it
+        ("pass_review", "apply", None, "pm"),
     ]
 
 

@@ -76,6 +76,16 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def by_option(func: F) -> F:
+    """Add `--by NAME` (passed as `person`): who you are, for the changed-since marks."""
+    return click.option(
+        "--by",
+        "person",
+        metavar="NAME",
+        help="Who you are [default: $BEIAN_USER, else the PostgreSQL role, else the OS user].",
+    )(func)
+
+
 pass_cli = click.make_pass_decorator(CliContext)
 
 

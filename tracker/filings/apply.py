@@ -284,7 +284,7 @@ def parse_line(number: int, text: str) -> EventRequest:
         filing_number=values["filing_number"],
         at=inputs.parse_when(at, what="at") if at is not None else None,
         actor=values["by"],
-        source="import",
+        source="apply",
         if_version=if_version,
         reopen=tuple(reopen),
     )

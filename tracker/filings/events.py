@@ -153,8 +153,8 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
     effective = request.at or now
     if effective > now + _CLOCK_SKEW:
         raise UsageError(f"effective time {effective.isoformat()} is in the future")
-    number = states.normalise_filing_number(request.filing_number) if request.filing_number else None
     filing = repo.load_filing(work, request.ref)
+    number, number_notes = _issued_number(Kind(filing["kind"]), request.filing_number)
     check_version(filing, request.if_version)
     previous = filing["last_effective"]
     if previous is not None and effective < previous:
@@ -164,7 +164,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
             reasons=("effective time before the previous event",),
             hint="events are recorded in the order they happened; give a later --at",
         )
-    context = replace(_context(work, settings, clock, filing, ev), filing_number=number, reason=reason)
+    context = replace(
+        _context(work, settings, clock, filing, ev, on=effective), filing_number=number, reason=reason
+    )
     if ev is Event.APPROVE and number:
         holder = repo.number_in_use(work, number, filing["id"])
         if holder:  # name the other filing rather than only saying the number is taken
@@ -205,8 +207,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
     after = {**filing, **values, "version": filing["version"] + 1}
     queued = _after_transition(work, settings, after, transition, request.reopen)
     bump_revision(work)
+    notes = number_notes if ev is Event.APPROVE else ()
     return AdvanceResult(
-        repo.filing_from_mapping(after), repo.transition_from_mapping(transition), (), queued
+        repo.filing_from_mapping(after), repo.transition_from_mapping(transition), notes, queued
     )
 
 
@@ -218,8 +221,13 @@ def _context(
     event: Event | None,
     *,
     explain_all: bool = False,
+    on: datetime | None = None,
 ) -> GuardContext:
-    """Facts the guards need, computed only for the events that need them."""
+    """Facts the guards need, computed only for the events that need them.
+
+    `on` is when the event takes effect (default now): a (re)submission is checked against the rules in force
+    on that Beijing day (`RuleSet.at`), e.g. the labelling material only from 2025-09-01.
+    """
     needs_entity = explain_all or event is Event.SUBMIT
     needs_materials = explain_all or event in (Event.SUBMIT, Event.RESUBMIT)
     context = GuardContext(
@@ -238,7 +246,7 @@ def _context(
             context,
             settings=settings,
             materials=True,
-            on=beijing_date(clock()),
+            on=beijing_date(on or clock()),
         )
     return context
 
@@ -279,7 +287,22 @@ def _after_transition(
 def _with_warnings(store: Store, result: AdvanceResult) -> AdvanceResult:
     if result.transition.event is not Event.APPROVE:
         return result
-    return replace(result, warnings=tuple(_warnings(store, result.filing, result.transition.effective_at)))
+    found = _warnings(store, result.filing, result.transition.effective_at)
+    return replace(result, warnings=(*result.warnings, *found))
+
+
+def _issued_number(kind: Kind, typed: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """The number to store for an approval, read from pasted text, and what reading it ignored or doubted.
+
+    Text that holds no usable number is passed on as typed, so that the approval guard refuses it and quotes it.
+    """
+    if not typed or kind is Kind.ENTITY:
+        return (states.normalise_filing_number(typed) or None) if typed else None, ()
+    try:
+        found = states.extract_filing_number(typed, kind)
+    except states.FilingNumberError:
+        return typed, ()
+    return found.number, tuple(f"filing number: {note}" for note in (*found.notes, *found.warnings))
 
 
 def _warnings(store: Store, filing: Filing, effective: datetime) -> list[str]:

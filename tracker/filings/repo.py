@@ -237,8 +237,10 @@ _ENTITY_APPROVED = select(_FILING_TABLE.c.id).where(
     _FILING_TABLE.c.kind == Kind.ENTITY.value,
     _FILING_TABLE.c.stage == Stage.APPROVED.value,
 )
+# case-insensitive, as `states.filing_number_key`: Beijing-DeepseekChat-… and Beijing-DeepSeekChat-… are one number
 _NUMBER_HOLDER = select(_FILING_TABLE.c.ref).where(
-    _FILING_TABLE.c.filing_number == bindparam("number"), _FILING_TABLE.c.id != bindparam("filing_id")
+    func.lower(_FILING_TABLE.c.filing_number) == func.lower(bindparam("number")),
+    _FILING_TABLE.c.id != bindparam("filing_id"),
 )
 
 

@@ -7,14 +7,17 @@ new stage, its history row, its outbox rows and the revision bump in the same tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import states
 from states import Event, Kind, Outcome, Role, Stage
 from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition, inputs
+from tracker.domain.changes import Change
 from tracker.errors import NotFound, UsageError
 from tracker.filings import events as _events
-from tracker.filings import repo
+from tracker.filings import repo, repo_seen
 from tracker.filings.events import EventRequest
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
@@ -49,14 +52,20 @@ EDITABLE_FIELDS = frozenset(
 
 
 def _upstream_number(raw: str | None) -> str | None:
-    """Validate the algorithm filing number of an upstream model (its type may differ from ours)."""
+    """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
+
+    Raises UsageError quoting the text as typed when it holds no algorithm filing number, or two.
+    """
     if not raw or not raw.strip():
         return None
-    number = states.normalise_filing_number(raw)
+    try:
+        number = states.extract_filing_number(raw, Kind.ALGORITHM).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"upstream filing number: {exc}") from None
     if not states.ALGO_FILING_NO.match(number):
         raise UsageError(
             f"upstream filing number {raw!r} is not an algorithm filing number",
-            hint="expected 网信算备 + 21 digits + 号, e.g. 网信算备110108823483901230031号",
+            hint="type digits 14-15 must be 01-05, e.g. 网信算备110108823483901230031号",
         )
     return number
 
@@ -106,6 +115,26 @@ class FilingService(StoreService):
         super().__init__(store, settings, clock=clock)
         self._notify: NotifyService | None = None
         self._rules: RulesService | None = None
+        self._person: str | None = None
+
+    @property
+    def person(self) -> str:
+        """Who is working: setting `user` (`BEIAN_USER`), else the PostgreSQL role, else the operating-system
+        user. Recorded on events and edits that name nobody, and whose "seen" marks `changes_since_seen` reads.
+
+        Raises `StorageError` when PostgreSQL cannot be asked for the role.
+        """
+        if self._person is None:
+            chosen = (self.settings.user or "").strip() or self.store.database_role()
+            if not chosen:
+                import getpass
+
+                try:
+                    chosen = getpass.getuser()
+                except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+                    chosen = "unknown"
+            self._person = chosen
+        return self._person
 
     # -- collaborators, built on first use so that `beian advance` imports neither ------------------
 
@@ -234,15 +263,21 @@ class FilingService(StoreService):
                 "stage_entered_at": now,
             }
             filing = repo.insert_filing(session, values, org.name)
+            repo_seen.record_edit(session, filing.id, actor or self.person, now, ("created",))
             bump_revision(session)
             return filing
 
-    def update_filing(self, ref: str | int, *, if_version: int | None = None, **fields: Any) -> Filing:
+    def update_filing(
+        self, ref: str | int, *, if_version: int | None = None, actor: str | None = None, **fields: Any
+    ) -> Filing:
         """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage.
 
-        Trigger dates (Beijing calendar days) must lie in `inputs.DATE_WINDOW`, and a change or termination
-        date may not precede the launch date. Raises `UsageError` (a field that is not editable, an empty title,
-        a bad upstream number, a date outside the window or out of order), `NotFound`, `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
+        The edit is logged with `actor` (default `person`) and the names of the fields given. Trigger dates
+        (Beijing calendar days) must lie in `inputs.DATE_WINDOW`, and a change or termination date may not
+        precede the launch date.
+
+        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number, a date outside
+        the window or out of order), `NotFound`, `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
         """
         unknown = set(fields) - EDITABLE_FIELDS
         if unknown:
@@ -264,6 +299,7 @@ class FilingService(StoreService):
             _check_trigger_order({name: values.get(name, filing[name]) for name in _TRIGGER_DATES})
             values["updated_at"] = to_db(self.clock())
             repo.update_filing_checked(session, filing["id"], filing["version"], values)
+            repo_seen.record_edit(session, filing["id"], actor or self.person, self.clock(), sorted(fields))
             bump_revision(session)
             return repo.filing_from_mapping({**filing, **values, "version": filing["version"] + 1})
 
@@ -374,4 +410,39 @@ class FilingService(StoreService):
         want to go on (`beian apply`) call this once per line. Raises what `advance` raises; with `atomic`
         the error carries `index`, the position of the failing request.
         """
-        return _events.record(self.store, self.settings, self.clock, requests, atomic=atomic)
+        person = self.person
+        named = [r if r.actor else replace(r, actor=person) for r in requests]
+        return _events.record(self.store, self.settings, self.clock, named, atomic=atomic)
+
+    # -- changed since you last looked -------------------------------------------------------------
+
+    def changes_since_seen(
+        self, person: str | None = None, ids: Sequence[int] | None = None
+    ) -> dict[int, Change]:
+        """What moved since `person` (default `person`) last looked, by filing id; filings with no news are left
+        out. News: stage changes, return reasons and filing numbers recorded by someone else, edits by someone
+        else, a new filing someone else created, and a deadline that became due soon or overdue (see
+        `tracker.filings.seen`). Bulk: a few queries whatever the number of filings.
+
+        Raises `RulesError`, `StorageError`.
+        """
+        from tracker.filings.seen import changes, deadline_states
+
+        who = (person or "").strip() or self.person
+        deadlines = deadline_states(self.rules)
+        with self.store.unit() as session:
+            return changes(session, who, deadlines, ids)
+
+    def mark_seen(self, ref: str | int | None = None, person: str | None = None) -> int:
+        """Record that `person` (default `person`) has seen one filing as it is now, or every filing (`ref` None):
+        its news is cleared until someone else changes it or a deadline becomes due soon or overdue.
+
+        Returns how many filings were marked. Raises `NotFound`, `RulesError`, `StorageError`.
+        """
+        from tracker.filings.seen import deadline_states
+
+        who = (person or "").strip() or self.person
+        deadlines = deadline_states(self.rules)
+        with self.store.unit() as session:
+            ids = None if ref is None else [repo.load_filing(session, ref)["id"]]
+            return repo_seen.mark_seen(session, who, ids, deadlines, self.clock())

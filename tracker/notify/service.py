@@ -308,16 +308,28 @@ class NotifyService(StoreService):
             concurrency=self.concurrency,
             should_stop=should_stop,
         )
-        if report.sent or report.failed or report.retrying or report.interrupted or report.requeued:
+        if (
+            report.sent
+            or report.failed
+            or report.retrying
+            or report.interrupted
+            or report.requeued
+            or report.unsure
+            or report.found
+            or report.resent
+            or report.paused
+        ):
             with self.store.unit() as session:
                 bump_revision(session)  # open dashboards refresh their notification lists
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
-        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones.
+        """Poll Twilio for the delivery status of recent messages and settle `unknown` ones by looking them up
+        (found: `sent` with their SID; absent: queued again, or `failed` when out of attempts).
 
         `days` is a finite number of calendar days, more than 0 and at most 365.
-        Raises `UsageError` (bad `days`), `NotifyError` (Twilio refused the credentials), `StorageError`.
+        Raises `UsageError` (bad `days`), `NotifyError` (exit 6: Twilio refused the credentials, rate-limits,
+        cannot be reached or does not answer; nothing is changed then), `StorageError`.
         """
         from tracker.notify.status import refresh_status
 
@@ -329,7 +341,8 @@ class NotifyService(StoreService):
         return report
 
     def next_due(self) -> datetime | None:
-        """When the next pending message is due (aware UTC; the past means now), or None.
+        """When the next pending message is due, or the next `unknown` one is to be looked for at Twilio
+        (aware UTC; the past means now), or None.
 
         Raises `StorageError`.
         """
@@ -352,8 +365,8 @@ class NotifyService(StoreService):
         Raises `UsageError` (bad `interval`), `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
         interval = inputs.parse_number(interval, "interval", low=0.1, high=86_400)
-        if not self.configured:
-            raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
+        if not self.configured and not self.settings.smtp_configured:
+            raise NotifyError("SMS not configured (nor SMTP for digests)", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
             if before_pass is not None:
                 before_pass()
@@ -364,6 +377,6 @@ class NotifyService(StoreService):
             due = self.next_due()
             if due is not None:
                 wait = min(interval, max(0.0, (due - self.clock()).total_seconds()))
-            if report.stopped:
+            if report.stopped and report.paused_until is None:
                 wait = interval  # credentials refused: do not hammer Twilio
             stop.wait(max(wait, 0.05))

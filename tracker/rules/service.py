@@ -38,7 +38,9 @@ from tracker.rules._facts import (
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
 from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
@@ -53,7 +55,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(StoreService):
+class RulesService(ClockMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
@@ -65,6 +67,7 @@ class RulesService(StoreService):
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
         self.stored_problems: list[str] = []
         """Stored dates the last deadline computation ignored (outside `inputs.DATE_WINDOW`), one line each."""
+        self._clocks = None
 
     @property
     def rules(self) -> RuleSet:
@@ -388,7 +391,7 @@ class RulesService(StoreService):
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
         return forecast(
-            self.rules,
+            self.rules.at(self.today()),  # the settings in force today (offline-check rate, resubmit policy)
             self.calendar,
             kind=kind,
             current_stage=stage,
@@ -399,3 +402,15 @@ class RulesService(StoreService):
             filing_id=row.id,
             ref=row.ref,
         )
+
+    # -- rules in force by date -------------------------------------------------------------------
+
+    def in_force(self, on: date | None = None) -> RulesInForce:
+        """The rules in force on `on` (Beijing date; default today), with their periods of effect and sources,
+        and whether that year's calendar is provisional (调休 not yet published). Raises `RulesError`."""
+        return rules_on(self.rules, self.calendar, on or self.today())
+
+    def rule_changes(self, since: date, until: date | None = None) -> tuple[RuleChange, ...]:
+        """Rules that started, stopped or changed after `since` up to `until` (Beijing dates; default today),
+        in date order. Raises `UsageError` when `until` is before `since`, `RulesError`."""
+        return changes_between(self.rules, since, until or self.today())

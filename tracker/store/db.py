@@ -41,7 +41,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005_seen"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
@@ -223,6 +223,21 @@ class Store:
         except IntegrityError:
             raise
         except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    def database_role(self) -> str | None:
+        """The PostgreSQL role this store connects as (the URL's user, else `current_user`); None on SQLite.
+
+        Raises `StorageError` when the server cannot be asked.
+        """
+        if self.backend != "postgresql":
+            return None
+        if self.url.username:
+            return self.url.username
+        try:
+            with self.engine.connect() as conn:
+                return str(conn.execute(text("SELECT current_user")).scalar())
+        except (OperationalError, DBAPIError) as exc:
             raise translate(exc, self.engine.url) from None
 
     def schema_revision(self) -> str | None:

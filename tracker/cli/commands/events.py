@@ -53,7 +53,9 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
 @click.option("--reason", "-r", help="Reason (required to return, reject or revoke).")
 @click.option("--filing-number", "-f", help="Filing number (备案编号), required to approve.")
 @click.option("--at", "at", help="When it happened (YYYY-MM-DD [HH:MM]); default now.")
-@click.option("--by", "actor", help="Who records it; default $USER.")
+@click.option(
+    "--by", "actor", help="Who records it [default: $BEIAN_USER, else the PostgreSQL role, else the OS user]."
+)
 @click.option(
     "--if-version", type=VersionType(), help="Refuse (exit 4) unless the filing is still at this version."
 )
@@ -78,7 +80,6 @@ def advance(
     as_json: bool,
 ) -> None:
     """Record EVENT (English or Chinese, e.g. pass_review or 审核通过) for filing REF."""
-    import os
 
     service = obj.service()
     result = service.advance(
@@ -88,7 +89,7 @@ def advance(
         reason=reason,
         filing_number=filing_number,
         at=inputs.parse_when(at, what="--at") if at is not None else None,
-        actor=actor or os.environ.get("USER") or None,
+        actor=actor,
         source="cli",
         if_version=if_version,
         reopen=reopen,

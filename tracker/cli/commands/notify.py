@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tracker.notify.reports import DispatchReport
     from tracker.notify.service import NotifyService
 
-STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown")
+STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown", "checking")
 
 
 def _service(obj: CliContext) -> NotifyService:
@@ -210,6 +210,10 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
         for n in report.previews:
             click.echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}")
         click.echo(report.summary)
+    if report.stopped and report.paused_until is not None:
+        raise NotifyError(
+            report.stopped, hint="the rest go out by themselves with `beian notify run`, or `send` after that"
+        )
     if report.stopped:
         raise NotifyError(report.stopped, hint="check BEIAN_TWILIO_*, then `beian notify retry ID`")
     if report.failed:
@@ -228,7 +232,8 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
 )
 @pass_cli
 def run(obj: CliContext, interval: float) -> None:
-    """Keep sending: deliver due messages and retries until Ctrl+C or SIGTERM (a message in flight is finished)."""
+    """Keep sending: deliver due messages and retries, queue and send scheduled digests (`notify schedule`), until
+    Ctrl+C or SIGTERM (a message in flight is finished)."""
     import signal
     import threading
 
@@ -250,13 +255,27 @@ def run(obj: CliContext, interval: float) -> None:
             or report.requeued
             or report.interrupted
             or report.stopped
+            or report.unsure
+            or report.found
+            or report.resent
         ):
             click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
-    click.echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
+    from tracker.notify.digests import DigestService
+
+    digests = DigestService(obj.service())
+    rules = obj.service().rules
+
+    def before_pass() -> None:
+        rules.notify_overdue()
+        queued = digests.queue_scheduled()
+        report = digests.dispatch()
+        if queued or report.sent or report.failed or report.unknown or report.stopped:
+            click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+
+    click.echo(f"sending due SMS and digests every {interval:g} s; Ctrl+C stops")
     try:
-        rules = obj.service().rules
-        service.run(stop, interval=interval, on_report=on_report, before_pass=rules.notify_overdue)
+        service.run(stop, interval=interval, on_report=on_report, before_pass=before_pass)
     except KeyboardInterrupt:
         stop.set()
     finally:
@@ -311,3 +330,12 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
         dump_json(status_json(report))
         return
     click.echo(report.summary)
+
+
+def _register_schedule() -> None:
+    from tracker.cli.commands.digest import schedule
+
+    notify.add_command(schedule)
+
+
+_register_schedule()
