@@ -122,7 +122,7 @@ def _fail(message: str, code: ExitCode) -> None:
 
 def commands() -> tuple[click.Command, ...]:
     """Every command of the core, in the order `beian --help` lists them (cheap: heavy imports are inside commands)."""
-    from tracker.cli.commands import clocks, digest, events, filings, notify, orgs, rules, setup
+    from tracker.cli.commands import clocks, digest, events, exchange, filings, notify, orgs, rules, setup
 
     return (
         setup.init,
@@ -145,6 +145,10 @@ def commands() -> tuple[click.Command, ...]:
         rules.rules_,
         clocks.stats,
         digest.digest,
+        exchange.import_,
+        exchange.export,
+        exchange.report,
+        exchange.calendar,
     )
 
 

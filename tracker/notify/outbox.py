@@ -31,7 +31,10 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     """Refused for good, or out of retries; `beian notify retry` re-queues it."""
     UNKNOWN = "unknown"
-    """A dispatcher died while handing it to Twilio: it may have gone out. Never resent automatically."""
+    """It may have gone out (no answer, a lost connection or a 5xx after the request was sent, or a dispatcher
+    died while sending): never resent before it has been looked for among Twilio's messages and not found."""
+    CHECKING = "checking"
+    """Being looked for among Twilio's messages right now; back to unknown if the dispatcher dies."""
 
 
 NOTIFIABLE_EVENTS: frozenset[str] = frozenset(

@@ -71,6 +71,9 @@ def sqlite_path(url: URL) -> Path | None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    from tracker.store.fold import register
+
+    register(dbapi_connection)  # the search key SQLite's ASCII-only lower() cannot compute
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -20,7 +20,8 @@ class OrganisationRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    credit_code: str = Field(max_length=18, unique=True)
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    """None until someone records it: the CAC's published lists give only the organisation's name."""
     region: str | None = Field(default=None, max_length=12)
     created_at: datetime
 

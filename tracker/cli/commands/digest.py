@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, CountType, IdType, json_option, pass_cli
 from tracker.cli.text.common import dump_json, table
 from tracker.domain.json_reports import delivery_json, digest_json, schedule_json
 from tracker.errors import NotifyError
@@ -34,7 +34,11 @@ def _day_start(text: str) -> datetime:
     "--until", "until_", metavar="DATE", help="End of the period (YYYY-MM-DD, exclusive); default now."
 )
 @click.option(
-    "--within", type=click.IntRange(min=0), default=10, show_default=True, help="Working days ahead."
+    "--within",
+    type=CountType("--within", low=0, high=100_000),
+    default=10,
+    show_default=True,
+    help="Working days ahead.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True)
 @click.option(
@@ -190,7 +194,7 @@ def schedule_list(obj: CliContext, as_json: bool) -> None:
 
 
 @schedule.command("remove")
-@click.argument("schedule_id", type=int)
+@click.argument("schedule_id", type=IdType("digest schedule"))
 @json_option
 @pass_cli
 def schedule_remove(obj: CliContext, schedule_id: int, as_json: bool) -> None:

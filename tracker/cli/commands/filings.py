@@ -10,15 +10,14 @@ from typing import TYPE_CHECKING, Any, get_args
 import click
 
 import states
-from tracker.cli.context import CliContext, by_option, json_option, parse_name, pass_cli
+from tracker.cli.context import CliContext, CountType, by_option, json_option, parse_name, pass_cli
 from tracker.cli.text.clocks import clock_lines
 from tracker.cli.text.common import dump_json, table
 from tracker.cli.text.filings import filing_lines, filing_row
-from tracker.domain import SortKey
+from tracker.domain import SortKey, inputs
 from tracker.domain.json import filing_json
 from tracker.domain.json_reports import change_json, clock_json
 from tracker.errors import UsageError
-from tracker.timeutil import parse_day
 
 if TYPE_CHECKING:
     from tracker.filings.service import FilingService
@@ -77,7 +76,7 @@ def add(
         upstream_model=upstream_model,
         upstream_filing_number=upstream_filing_number,
         public_opinion=not no_public_opinion,
-        launch_date=parse_day(launch_date) if launch_date else None,
+        launch_date=inputs.parse_day(launch_date, "launch date") if launch_date is not None else None,
         description=description,
     )
     f = obj.service().add_filing(draft)
@@ -101,7 +100,7 @@ def add(
     show_default=True,
 )
 @click.option("--desc", is_flag=True, help="Sort descending.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option("--limit", type=CountType("--limit", low=1, high=inputs.MAX_ID), help="At most this many.")
 @click.option(
     "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
 )
@@ -147,6 +146,8 @@ def list_(
     if overdue:
         late = service.rules.overdue_filing_ids()
         filings = [f for f in filings if f.id in late]
+        for problem in dict.fromkeys(service.rules.stored_problems):
+            click.echo(f"warning: {problem}", err=True)
     news = service.changes_since_seen(person) if changed else {}
     if changed:
         filings = [f for f in filings if f.id in news]
