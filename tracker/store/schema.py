@@ -110,8 +110,9 @@ def _failed(
     if backup is not None:
         hint += f"; a backup from before the upgrade is at {backup}"
     start = before or "an empty database"
+    where = sqlite_path(store.url) or describe(store.url)
     return StorageError(
-        f"upgrade of {describe(store.url)} from {start} to {target} failed: {reason}; the database is {left}",
+        f"upgrade of {where} from {start} to {target} failed: {reason}; the database is {left}",
         hint=hint,
     )
 
