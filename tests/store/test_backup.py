@@ -202,8 +202,15 @@ def test_the_pg_dump_command_never_holds_the_password(tmp_path: Path) -> None:
     argv = pg_dump_command(url, tmp_path / "x.dump")
     assert "Pa55-w0rd" not in " ".join(argv)
     assert argv[:2] == ["pg_dump", "--format=custom"]
-    assert ["--host", "db.internal", "--port", "5433", "--username", "beian", "--schema", "team"] == argv[
-        4:12
+    assert argv[4:12] == [
+        "--host",
+        "db.internal",
+        "--port",
+        "5433",
+        "--username",
+        "beian",
+        "--schema",
+        "team",
     ]
 
 
