@@ -36,7 +36,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("files searched", "sum", "outputs, logs, exports, reports and database files searched for them"),
     ("secrets found", "sum", "occurrences of a planted secret, encodings included (must be 0)"),
     ("files created", "sum", "files and folders the product created, checked for owner-only modes"),
-    ("not owner-only", "sum", "… readable or writable by others (must be 0)"),
+    ("not owner only", "sum", "… readable or writable by others (must be 0)"),
 )
 
 

@@ -42,6 +42,7 @@ PREIMPORT = (
     "sqlalchemy.dialects.sqlite.pysqlite",
     "sqlalchemy.dialects.postgresql.psycopg",
     "psycopg",
+    "twilio.rest",
 )
 
 
