@@ -143,6 +143,7 @@ def commands() -> tuple[click.Command, ...]:
         rules.dates,
         rules.due,
         rules.forecast_,
+        rules.rules_,
     )
 
 

@@ -19,7 +19,16 @@ from tracker.domain.filings import (
     Transition,
 )
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
-from tracker.domain.rules import Deadline, DeadlineView, Forecast, MaterialStatus, StageEstimate
+from tracker.domain.rules import (
+    Deadline,
+    DeadlineView,
+    Forecast,
+    MaterialStatus,
+    RuleChange,
+    RulesInForce,
+    RuleVersion,
+    StageEstimate,
+)
 
 __all__ = [
     "REF_PREFIX",
@@ -40,6 +49,9 @@ __all__ = [
     "Outcome",
     "Recipient",
     "Role",
+    "RuleChange",
+    "RuleVersion",
+    "RulesInForce",
     "SmsPreview",
     "SortKey",
     "Stage",

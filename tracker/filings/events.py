@@ -113,7 +113,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
             f"effective time {effective.isoformat()} is before the previous event of {filing['ref']} "
             f"({previous.isoformat()})"
         )
-    context = replace(_context(work, settings, clock, filing, ev), filing_number=number, reason=reason)
+    context = replace(
+        _context(work, settings, clock, filing, ev, on=effective), filing_number=number, reason=reason
+    )
     if ev is Event.APPROVE and number:
         holder = repo.number_in_use(work, number, filing["id"])
         if holder:  # name the other filing rather than only saying the number is taken
@@ -167,8 +169,13 @@ def _context(
     event: Event | None,
     *,
     explain_all: bool = False,
+    on: datetime | None = None,
 ) -> GuardContext:
-    """Facts the guards need, computed only for the events that need them."""
+    """Facts the guards need, computed only for the events that need them.
+
+    `on` is when the event takes effect (default now): a (re)submission is checked against the rules in force
+    on that Beijing day (`RuleSet.at`), e.g. the labelling material only from 2025-09-01.
+    """
     needs_entity = explain_all or event is Event.SUBMIT
     needs_materials = explain_all or event in (Event.SUBMIT, Event.RESUBMIT)
     context = GuardContext(
@@ -187,7 +194,7 @@ def _context(
             context,
             settings=settings,
             materials=True,
-            on=beijing_date(clock()),
+            on=beijing_date(on or clock()),
         )
     return context
 

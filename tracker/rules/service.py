@@ -37,6 +37,7 @@ from tracker.rules._facts import (
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
@@ -369,7 +370,7 @@ class RulesService(StoreService):
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
         return forecast(
-            self.rules,
+            self.rules.at(self.today()),  # the settings in force today (offline-check rate, resubmit policy)
             self.calendar,
             kind=kind,
             current_stage=stage,
@@ -380,3 +381,15 @@ class RulesService(StoreService):
             filing_id=row.id,
             ref=row.ref,
         )
+
+    # -- rules in force by date -------------------------------------------------------------------
+
+    def in_force(self, on: date | None = None) -> RulesInForce:
+        """The rules in force on `on` (Beijing date; default today), with their periods of effect and sources,
+        and whether that year's calendar is provisional (调休 not yet published). Raises `RulesError`."""
+        return rules_on(self.rules, self.calendar, on or self.today())
+
+    def rule_changes(self, since: date, until: date | None = None) -> tuple[RuleChange, ...]:
+        """Rules that started, stopped or changed after `since` up to `until` (Beijing dates; default today),
+        in date order. Raises `UsageError` when `until` is before `since`, `RulesError`."""
+        return changes_between(self.rules, since, until or self.today())

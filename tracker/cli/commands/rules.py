@@ -10,9 +10,18 @@ import click
 import states
 from tracker.cli.context import CliContext, json_option, pass_cli
 from tracker.cli.text.common import dump_json, stage_text, table
-from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
+from tracker.cli.text.rules import (
+    TRIGGERS,
+    bilingual,
+    change_lines,
+    days_text,
+    deadline_line,
+    due_text,
+    material_state,
+    rules_lines,
+)
 from tracker.domain import Filing, MaterialStatus
-from tracker.domain.json import deadline_json, forecast_json, material_json
+from tracker.domain.json import deadline_json, forecast_json, material_json, rules_json
 from tracker.errors import TrackerError, UsageError
 from tracker.timeutil import parse_day
 
@@ -260,7 +269,7 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         [
             [
                 days_text(d),
-                d.due_date.isoformat(),
+                due_text(d),
                 f"{d.id} {bilingual(d.zh, d.en, lang)}",
                 f.ref,
                 f.organisation,
@@ -323,3 +332,35 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
 
 
 COMMANDS = [materials, dates, due, forecast_]
+
+
+@click.command("rules")
+@click.option(
+    "--at", "at", metavar="DATE", help="The day to list the rules of (YYYY-MM-DD, Beijing); default today."
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Instead of the list, what changed after DATE up to --at: rules added, removed or changed.",
+)
+@json_option
+@pass_cli
+def rules_(obj: CliContext, at: str | None, since: str | None, as_json: bool) -> None:
+    """The rules in force on a date (规则), or what changed between two dates: materials, deadlines, settings.
+
+    Each rule shows when it applies (effective_from / effective_until in data/rules/) and the source of that
+    date; the heading says whether the year's holiday schedule is published or provisional.
+    """
+    service = obj.service().rules
+    day = parse_day(at) if at is not None else None
+    first = parse_day(since) if since is not None else None
+    view = service.in_force(day)
+    changes = service.rule_changes(first, view.day) if first is not None else ()
+    if as_json:
+        dump_json(rules_json(view, first, changes))
+        return
+    lang = obj.settings.language
+    lines = rules_lines(view, lang) if first is None else change_lines(changes, first, view.day, lang)
+    click.echo("\n".join(lines))
+    if view.calendar_warning:
+        _warn([view.calendar_warning])
