@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 KEY = "reliability-figures"
 
@@ -96,3 +97,28 @@ def long_mode() -> bool:
 def seed() -> int:
     """The suite's seed: `BEIAN_RELIABILITY_SEED`, else a fixed one, so a failure can be replayed."""
     return int(os.environ.get("BEIAN_RELIABILITY_SEED", "20261128"))
+
+
+class Recorder:
+    """Records figures for the table (see `tests.helpers.figures.ROWS` for the names)."""
+
+    def __init__(self, node: Any) -> None:
+        """`node`: the pytest item whose report carries the figures."""
+        self.node = node
+
+    def add(self, **values: int) -> None:
+        """Add counts, e.g. `add(kills_survived=3)` (underscores stand for spaces)."""
+        self.node.user_properties.append((KEY, encode({k.replace("_", " "): v for k, v in values.items()})))
+
+    def set_max(self, name: str, value: int) -> None:
+        """Record a figure combined by maximum (its name as in the table)."""
+        self.node.user_properties.append((KEY, encode({name: value})))
+
+    def note(self, text: str) -> None:
+        """A line printed under the table."""
+        self.node.user_properties.append((KEY, encode({"notes": [text]})))
+
+
+def scaled(ci: int, long: int) -> int:
+    """A count for this run: `long` in long mode, else `ci` (CI and local runs are the same)."""
+    return long if long_mode() else ci

@@ -11,28 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.figures import KEY, encode, long_mode, seed
+from tests.helpers.figures import Recorder, seed
 from tests.helpers.olddb import pg_schema_url
 from tests.helpers.spawn import Spawner, spawner
-
-
-class Recorder:
-    """Records figures for the table (see `tests.helpers.figures.ROWS` for the names)."""
-
-    def __init__(self, node: pytest.Item) -> None:
-        self.node = node
-
-    def add(self, **values: int) -> None:
-        """Add counts, e.g. `add(kills_survived=3)` (underscores stand for spaces)."""
-        self.node.user_properties.append((KEY, encode({k.replace("_", " "): v for k, v in values.items()})))
-
-    def set_max(self, name: str, value: int) -> None:
-        """Record a figure combined by maximum (its name as in the table)."""
-        self.node.user_properties.append((KEY, encode({name: value})))
-
-    def note(self, text: str) -> None:
-        """A line printed under the table."""
-        self.node.user_properties.append((KEY, encode({"notes": [text]})))
 
 
 @pytest.fixture
@@ -45,11 +26,6 @@ def figures(request: pytest.FixtureRequest) -> Recorder:
 def rng(request: pytest.FixtureRequest) -> random.Random:
     """A random generator seeded from the suite's seed and the test's id: the same run every time."""
     return random.Random(seed() ^ zlib.crc32(request.node.nodeid.encode()))
-
-
-def scaled(ci: int, long: int) -> int:
-    """A count for this run: `long` in long mode, else `ci` (CI and local runs are the same)."""
-    return long if long_mode() else ci
 
 
 @pytest.fixture

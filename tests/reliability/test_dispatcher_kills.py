@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.figures import Recorder, scaled
 from tests.helpers.load import ORG, seed_cycling
 from tests.helpers.spawn import Spawner
 from tests.helpers.twilio import TwilioMock
-from tests.reliability.conftest import Recorder, scaled
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService

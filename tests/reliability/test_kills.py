@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.figures import Recorder, scaled
 from tests.helpers.load import NEXT_STAGE, Inspector, disagreements, next_event, seed_cycling
 from tests.helpers.spawn import Exit, Spawner
-from tests.reliability.conftest import Recorder, scaled
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.figures import Recorder
 from tests.helpers.olddb import at_revision
 from tests.helpers.spawn import Spawner
-from tests.reliability.conftest import Recorder
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.figures import Recorder, scaled
 from tests.helpers.load import Inspector, disagreements, next_event, seed_cycling
 from tests.helpers.spawn import spawner
-from tests.reliability.conftest import Recorder, scaled
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService
@@ -31,7 +31,7 @@ def test_racing_writers_one_history_row_per_success_and_exit_4_for_every_conflic
     store.dispose()
     look = Inspector(any_url)
     base, rows_before = look.states(), look.history_rows()
-    updates = scaled(100, 300)
+    updates = scaled(50, 300)
     codes: Counter[int] = Counter()
     bad: list[str] = []
     guard = threading.Lock()

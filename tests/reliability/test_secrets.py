@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.helpers.figures import Recorder
 from tests.helpers.load import seed_cycling
 from tests.helpers.spawn import Exit, Spawner
-from tests.reliability.conftest import Recorder
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService
