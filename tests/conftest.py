@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +109,8 @@ def _reset_pg(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"
+                "TRUNCATE digest, digest_schedule, seen, filing_edit, outbox, recipient, material, transition,"
+                " filing, organisation RESTART IDENTITY CASCADE"
             )
         )
         conn.execute(text("UPDATE meta SET value = 0 WHERE key = 'revision'"))
@@ -126,6 +127,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     url: str = request.getfixturevalue("pg_url")
     _reset_pg(url)
     return url
+
+
+@pytest.fixture
+def fresh_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Callable[[], str]:
+    """Another empty database of `db_url`'s backend, on demand (on PostgreSQL the test schema, emptied again)."""
+
+    def make() -> str:
+        if db_url.startswith("sqlite"):
+            target = tmp_path / f"fresh-{uuid.uuid4().hex[:8]}.db"
+            shutil.copy(sqlite_template, target)
+            return f"sqlite:///{target}"
+        _reset_pg(db_url)
+        return db_url
+
+    return make
 
 
 @pytest.fixture

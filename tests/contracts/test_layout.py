@@ -18,7 +18,7 @@ TOP_LEVEL_MODULES = {
     "locations.py",  # where data and settings live
     "timeutil.py",  # the clock, UTC and Beijing days
 }
-PACKAGES = {"cli", "domain", "filings", "notify", "rules", "store"}
+PACKAGES = {"cli", "domain", "exchange", "filings", "notify", "rules", "store"}
 
 
 def test_tracker_has_only_the_designed_top_level() -> None:

@@ -46,6 +46,7 @@ def test_events_are_read_in_english_or_chinese() -> None:
         "approve_change",
         "confirm_cancellation",
         "overdue",
+        "digest",
     )
     with pytest.raises(UsageError, match="does not send SMS"):
         parse_events(["submit"])

@@ -122,7 +122,7 @@ def _fail(message: str, code: ExitCode) -> None:
 
 def commands() -> tuple[click.Command, ...]:
     """Every command of the core, in the order `beian --help` lists them (cheap: heavy imports are inside commands)."""
-    from tracker.cli.commands import events, filings, notify, orgs, rules, setup
+    from tracker.cli.commands import clocks, digest, events, exchange, filings, notify, orgs, rules, setup
 
     return (
         setup.init,
@@ -133,6 +133,7 @@ def commands() -> tuple[click.Command, ...]:
         filings.add,
         filings.list_,
         filings.show_,
+        filings.seen,
         events.events,
         events.advance,
         events.history,
@@ -144,6 +145,12 @@ def commands() -> tuple[click.Command, ...]:
         rules.due,
         rules.forecast_,
         rules.rules_,
+        clocks.stats,
+        digest.digest,
+        exchange.import_,
+        exchange.export,
+        exchange.report,
+        exchange.calendar,
     )
 
 

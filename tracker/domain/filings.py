@@ -26,7 +26,8 @@ class Organisation:
 
     id: int
     name: str
-    credit_code: str
+    credit_code: str | None
+    """None for an organisation imported from a CAC list, which gives only its name."""
     region: str | None
     created_at: datetime
 

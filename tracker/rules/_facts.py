@@ -135,20 +135,19 @@ def reopen_materials(
 
 
 def check_number(item: MaterialItem, value: str | None) -> str:
-    """The normalised filing number for an item with a `check`; a usage error naming the format otherwise."""
-    number = states.normalise_filing_number(value or "")
-    if item.check == "algo_filing_number":
-        # the upstream model's type digits may differ from ours, so only the format is checked
-        if states.ALGO_FILING_NO.match(number):
-            return number
-        problem = states.check_filing_number(Kind.ALGORITHM, number, None)
-    else:
-        problem = states.check_filing_number(Kind.GENAI_FILING, number, None)
-        if problem is None:
-            return number
-    if not number:
-        problem = f"{item.key} needs the number itself: give it with --note"
-    raise UsageError(problem or f"{number!r} is not a valid number for {item.key}")
+    """The filing number for an item with a `check`, read from pasted text; a usage error naming the format otherwise."""
+    if not states.normalise_filing_number(value or ""):
+        raise UsageError(f"{item.key} needs the number itself: give it with --note")
+    assert value is not None
+    kind = Kind.ALGORITHM if item.check == "algo_filing_number" else Kind.GENAI_FILING
+    try:
+        number = states.extract_filing_number(value, kind).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"{item.key}: {exc}") from None
+    # the upstream model's type digits may differ from ours, so only the type code range is checked
+    if kind is Kind.ALGORITHM and not states.ALGO_FILING_NO.match(number):
+        raise UsageError(states.check_filing_number(Kind.ALGORITHM, number, None) or number)
+    return number
 
 
 def to_view(filing_id: int, ref: str, d: Deadline) -> DeadlineView:

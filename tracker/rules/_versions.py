@@ -18,7 +18,13 @@ __all__ = ["EFFECTIVE_KEYS", "SETTINGS", "no_overlap", "read_effective", "read_s
 
 EFFECTIVE_KEYS = ("effective_from", "effective_until", "effective_source", "effective_cite")
 """The optional keys that date a materials item, a deadline or a setting version."""
-SETTINGS = ("resubmit_reenters", "due_soon_days", "offline_check_rate", "history_min_samples")
+SETTINGS = (
+    "resubmit_reenters",
+    "due_soon_days",
+    "offline_check_rate",
+    "history_min_samples",
+    "regulator_clock_on_resubmit",
+)
 """Every setting of the `settings` section; all are required."""
 
 
@@ -84,6 +90,10 @@ def read_settings(doc: Doc) -> tuple[dict[str, Any], dict[str, Source], tuple[Se
         "due_soon_days": (int, lambda v: None if v >= 0 else "must not be negative"),
         "offline_check_rate": (float, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
         "history_min_samples": (int, lambda v: None if v >= 1 else "must be at least 1"),
+        "regulator_clock_on_resubmit": (
+            str,
+            lambda v: None if v in ("restart", "resume") else "must be restart or resume",
+        ),
     }
     values: dict[str, Any] = {}
     sources: dict[str, Source] = {}

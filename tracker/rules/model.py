@@ -16,6 +16,8 @@ from typing import Literal
 from states import AlgorithmType, Kind, Role, Stage
 
 ReentryPolicy = Literal["returned_from", "initial_review"]
+ClockPolicy = Literal["restart", "resume"]
+"""What the regulator's clock does on a resubmission: start again from zero, or go on where it stopped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,8 @@ class RuleSet:
     setting_sources: Mapping[str, Source] = field(default_factory=dict)
     settings: tuple[Setting, ...] = ()
     """Every version of every setting; empty for a set built by hand (the scalars are then all there is)."""
+    regulator_clock_on_resubmit: ClockPolicy = "restart"
+    """Setting `regulator_clock_on_resubmit` (source in `setting_sources`): see `tracker.rules.clocks`."""
 
     @property
     def restart_on_resubmit(self) -> bool:
@@ -241,7 +245,13 @@ class RuleSet:
         return self.priors.get((kind, stage))
 
 
-_SCALARS = ("resubmit_reenters", "due_soon_days", "offline_check_rate", "history_min_samples")
+_SCALARS = (
+    "resubmit_reenters",
+    "due_soon_days",
+    "offline_check_rate",
+    "history_min_samples",
+    "regulator_clock_on_resubmit",
+)
 """The settings a RuleSet also carries as plain fields."""
 
 

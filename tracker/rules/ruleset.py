@@ -24,6 +24,7 @@ from tracker.errors import RulesError
 from tracker.rules._toml import Doc, Where, read_toml, show
 from tracker.rules._versions import EFFECTIVE_KEYS, no_overlap, read_effective, read_settings
 from tracker.rules.model import (
+    ClockPolicy,
     Condition,
     DeadlineRule,
     Effective,
@@ -80,6 +81,7 @@ def load_rules(rules_dir: Path | None = None) -> RuleSet:
         due_soon_days=int(settings["due_soon_days"]),
         offline_check_rate=float(settings["offline_check_rate"]),
         history_min_samples=int(settings["history_min_samples"]),
+        regulator_clock_on_resubmit=cast(ClockPolicy, settings["regulator_clock_on_resubmit"]),
         materials=_materials(found["materials"]),
         deadlines=_deadlines(found["deadlines"]),
         priors=priors,

@@ -46,7 +46,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005_seen"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
@@ -123,6 +123,9 @@ class Upgrade:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    from tracker.store.fold import register
+
+    register(dbapi_connection)  # the search key SQLite's ASCII-only lower() cannot compute
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -315,6 +318,21 @@ class Store:
         except IntegrityError:
             raise
         except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    def database_role(self) -> str | None:
+        """The PostgreSQL role this store connects as (the URL's user, else `current_user`); None on SQLite.
+
+        Raises `StorageError` when the server cannot be asked.
+        """
+        if self.backend != "postgresql":
+            return None
+        if self.url.username:
+            return self.url.username
+        try:
+            with self.engine.connect() as conn:
+                return str(conn.execute(text("SELECT current_user")).scalar())
+        except (OperationalError, DBAPIError) as exc:
             raise translate(exc, self.engine.url) from None
 
     def schema_revision(self) -> str | None:

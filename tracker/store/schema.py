@@ -75,10 +75,29 @@ def upgrade(store: Store, revision: str = "head", *, lock_timeout: float = 5.0) 
         engine = make_engine(store.url.render_as_string(hide_password=False), lock_timeout=lock_timeout)
         _transactional_ddl(engine)
     config = _config()
+    sqlite = store.backend == "sqlite"
     try:
-        with engine.connect() as connection, connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with engine.connect() as connection:
+            raw = connection.connection.driver_connection if sqlite else None
+            if raw is not None:
+                # SQLite rebuilds a table to change a column (batch mode); with foreign keys on, dropping a table
+                # that others reference fails. The documented procedure: keys off outside the transaction, alter,
+                # check every reference still resolves, commit, keys on (sqlite.org/lang_altertable.html §7).
+                # The upgrade's connection is in autocommit mode (see `_transactional_ddl`), so this runs as is.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StorageError(
+                                f"the upgrade would break {len(broken)} references (first in table {broken[0][0]})"
+                            )
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
     except Exception as exc:  # any driver or migration error becomes one line
         raise _failed(exc, store, before, target, backup) from None
     finally:
