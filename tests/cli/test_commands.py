@@ -510,7 +510,7 @@ def test_init_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert second.code == 0 and "up to date" in second.out
     again = run_beian(capsys, "--db", f"sqlite:///{path}", "init", "--json")
     assert again.code == 0
-    assert again.json() == {"database": str(path), "from_revision": HEAD, "revision": HEAD}
+    assert again.json() == {"database": str(path), "from_revision": HEAD, "revision": HEAD, "backup": None}
     assert run_beian(capsys, "--db", str(path), "list", "--json").json() == []
 
 
@@ -518,7 +518,7 @@ def test_init_json_on_a_new_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     path = tmp_path / "fresh.db"
     result = run_beian(capsys, "--db", str(path), "init", "--json")
     assert result.code == 0, result.err
-    assert result.json() == {"database": str(path), "from_revision": None, "revision": HEAD}
+    assert result.json() == {"database": str(path), "from_revision": None, "revision": HEAD, "backup": None}
 
 
 def test_a_missing_database_file_asks_for_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -126,6 +126,8 @@ def commands() -> tuple[click.Command, ...]:
 
     return (
         setup.init,
+        setup.backup,
+        setup.restore,
         setup.demo,
         orgs.org,
         filings.add,
