@@ -8,7 +8,15 @@ from tracker import locations
 from tracker.config import Settings, load_settings
 from tracker.errors import StorageError
 from tracker.filings.service import FilingService
-from tracker.store.db import SCHEMA_HEAD, Store, make_engine, normalise_url, sqlite_path
+from tracker.store.db import (
+    SCHEMA_HEAD,
+    Store,
+    Upgrade,
+    make_engine,
+    make_private_dir,
+    normalise_url,
+    sqlite_path,
+)
 from tracker.timeutil import Clock, now_utc
 
 
@@ -22,23 +30,28 @@ def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:
 
 
 def open_store(url: str, *, create: bool = False, lock_timeout: float = 5.0) -> Store:
-    """An engine on `url`. With `create`, a missing SQLite file is made and the schema brought to head."""
+    """An engine on `url`. With `create`, a missing SQLite file is made (owner-only) and the schema brought
+    to head. Raises `StorageError`."""
     store = Store(make_engine(url, lock_timeout=lock_timeout, create_file=create))
     if create:
-        ensure_schema(store)
+        ensure_schema(store, lock_timeout=lock_timeout)
     else:
         store.check_schema()
     return store
 
 
-def ensure_schema(store: Store) -> tuple[str | None, str | None]:
-    """Create or upgrade the schema only when it is not at head (so Alembic is imported only then)."""
+def ensure_schema(store: Store, *, lock_timeout: float = 5.0) -> Upgrade:
+    """Create or upgrade the schema only when it is not at head (so Alembic is imported only then).
+
+    The upgrade is atomic and backs an SQLite file up first (see `tracker.store.schema.upgrade`);
+    raises `StorageError` when it fails, the database left at its old revision.
+    """
     current = store.schema_revision()
     if current == SCHEMA_HEAD:
-        return current, current
+        return Upgrade(current, current)
     from tracker.store.schema import upgrade
 
-    return upgrade(store)
+    return upgrade(store, lock_timeout=lock_timeout)
 
 
 def open_service(
@@ -53,7 +66,7 @@ def open_service(
     settings = settings or load_settings()
     url, embedded = resolve_url(db, settings)
     if embedded:
-        locations.user_data_dir().mkdir(parents=True, exist_ok=True)
+        make_private_dir(locations.user_data_dir())
     timeout = lock_timeout if lock_timeout is not None else settings.lock_timeout
     store = open_store(url, create=create or embedded, lock_timeout=timeout)
     return FilingService(store, settings, clock=clock)
@@ -63,7 +76,7 @@ def open_demo_service(*, settings: Settings | None = None, path: Path | None = N
     """The demo database (kept apart from real data), seeded on first use."""
     settings = settings or load_settings()
     target = path or locations.demo_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(target.parent)
     service = FilingService(open_store(f"sqlite:///{target}", create=True), settings)
     from tracker.filings.demo import seed_demo
 

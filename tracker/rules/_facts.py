@@ -80,9 +80,10 @@ def guard_facts(
     """Add the rules' facts to a guard context: the resubmit policy, and missing mandatory materials.
 
     Materials are looked up (one query) only when asked and only where a (re)submit leaves the stage;
-    `on` is the submission day (default today in Beijing), which decides date-bound items such as G6.
+    `on` is the submission day (default today in Beijing): the rules in force that day (`RuleSet.at`) decide
+    date-bound items such as G6 and the resubmit policy.
     """
-    rules = rules_for(settings.rules_dir if settings else None)
+    rules = rules_for(settings.rules_dir if settings else None).at(_today(on))
     context = replace(context, restart_on_resubmit=rules.restart_on_resubmit)
     if not materials or context.stage not in OPEN_STAGES or row.id is None:
         return context
@@ -100,12 +101,13 @@ def resolve_item(rules: RuleSet, items: Sequence[MaterialItem], name: str, ref: 
         item = find_material(rules, name)
     except KeyError:
         raise UsageError(f"no material {name!r}", hint=f"`beian materials {ref}` lists the items") from None
-    if all(i.key != item.key for i in items):
+    found = next((i for i in items if i.key == item.key), None)
+    if found is None:
         raise UsageError(
             f"{item.key} ({item.zh.split('（')[0]}) is not on the checklist of {ref}",
             hint=f"`beian materials {ref}` lists its items",
         )
-    return item
+    return found
 
 
 def reopen_materials(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from states import Kind, Stage
 from tracker.config import Settings
 from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
+from tracker.domain.inputs import DATE_WINDOW, EARLIEST_DAY, LATEST_DAY
 from tracker.errors import UsageError
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
@@ -37,7 +38,9 @@ from tracker.rules._facts import (
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
 from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
@@ -52,7 +55,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(StoreService):
+class RulesService(ClockMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
@@ -62,6 +65,9 @@ class RulesService(StoreService):
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
+        self.stored_problems: list[str] = []
+        """Stored dates the last deadline computation ignored (outside `inputs.DATE_WINDOW`), one line each."""
+        self._clocks = None
 
     @property
     def rules(self) -> RuleSet:
@@ -189,6 +195,7 @@ class RulesService(StoreService):
     def _entries(self, session: Session, ids: Sequence[int] | None) -> list[Entry]:
         """Filings with at least one running deadline, each with those deadlines (views are built later)."""
         inputs = q.deadline_inputs(session, self.rules, ids)
+        self.stored_problems = []
         today = self.today()
         memo: dict[tuple[Any, ...], tuple[Deadline, ...]] = {}  # many filings share the same dates
         out: list[Entry] = []
@@ -200,6 +207,21 @@ class RulesService(StoreService):
             complete = self._materials_complete(plain, submission, late) if submission and late else None
             dates = {"launch_date": plain.launch_date, "change_date": plain.change_date}
             dates["termination_date"] = plain.termination_date
+            for trigger, value in dates.items():
+                if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+                    # written before dates were checked at input: report it, count nothing from it
+                    name = trigger.removesuffix("_date")
+                    self.stored_problems.append(
+                        f"{plain.ref}: the stored {name} date {value.isoformat()} is outside {DATE_WINDOW} and is "
+                        f"ignored; correct it with `beian dates {plain.ref} --{name} YYYY-MM-DD` or `--clear {name}`"
+                    )
+                    dates[trigger] = None
+            if submitted is not None and not EARLIEST_DAY <= submitted <= LATEST_DAY:
+                self.stored_problems.append(
+                    f"{plain.ref}: the stored submission day {submitted.isoformat()} is outside {DATE_WINDOW} "
+                    "and is ignored"
+                )
+                submitted = complete = None
             for trigger, event in q.DISCHARGED_BY.items():
                 done = inputs.discharged.get((fid, event))
                 if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
@@ -369,7 +391,7 @@ class RulesService(StoreService):
             samples = self._history(session)
         kind, stage = Kind(row.kind), Stage(row.stage)
         return forecast(
-            self.rules,
+            self.rules.at(self.today()),  # the settings in force today (offline-check rate, resubmit policy)
             self.calendar,
             kind=kind,
             current_stage=stage,
@@ -380,3 +402,15 @@ class RulesService(StoreService):
             filing_id=row.id,
             ref=row.ref,
         )
+
+    # -- rules in force by date -------------------------------------------------------------------
+
+    def in_force(self, on: date | None = None) -> RulesInForce:
+        """The rules in force on `on` (Beijing date; default today), with their periods of effect and sources,
+        and whether that year's calendar is provisional (调休 not yet published). Raises `RulesError`."""
+        return rules_on(self.rules, self.calendar, on or self.today())
+
+    def rule_changes(self, since: date, until: date | None = None) -> tuple[RuleChange, ...]:
+        """Rules that started, stopped or changed after `since` up to `until` (Beijing dates; default today),
+        in date order. Raises `UsageError` when `until` is before `since`, `RulesError`."""
+        return changes_between(self.rules, since, until or self.today())

@@ -6,10 +6,11 @@ into one-line `StorageError`/`Conflict` messages here, so no caller ever shows a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,8 +25,12 @@ __all__ = [
     "Session",
     "Store",
     "Unit",
+    "Upgrade",
     "Work",
     "describe",
+    "create_private_file",
+    "file_identity",
+    "make_private_dir",
     "make_engine",
     "normalise_url",
     "sqlite_path",
@@ -41,7 +46,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005_seen"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
@@ -70,7 +75,57 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+FileId = tuple[int, int]
+"""(st_dev, st_ino): which file a path names; a moved, replaced or deleted database changes it."""
+
+
+def file_identity(path: Path) -> FileId | None:
+    """The identity of the file at `path` now, or None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty, owner-only (0600) file at `path` unless one exists.
+
+    SQLite treats an empty file as an empty database and creates its `-wal` and `-shm` files with the
+    database file's permissions, so the whole database stays owner-only.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def make_private_dir(path: Path) -> None:
+    """Create the folder `path` (and its parents) if missing, the folder itself owner-only (0700).
+
+    Raises `StorageError` when it cannot be created.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create folder {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What a schema upgrade did: the revision before and after (None: no schema), and the backup taken first."""
+
+    before: str | None
+    after: str | None
+    backup: Path | None = None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    from tracker.store.fold import register
+
+    register(dbapi_connection)  # the search key SQLite's ASCII-only lower() cannot compute
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -99,6 +154,7 @@ def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = 
                 raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
             if path.is_dir():
                 raise StorageError(f"{path} is a folder, not a database file")
+            create_private_file(path)
             # Connections stay open in a pool: closing the last one checkpoints the WAL, which costs as much
             # as the commit itself, on every unit of work.
         else:
@@ -184,9 +240,42 @@ class Work:
 
 @dataclass
 class Store:
-    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer."""
+    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer.
+
+    On an SQLite file the store remembers which file it opened (device and inode). Every unit of work first
+    checks that the configured path still names that file: once the file has been moved, replaced (a restore,
+    another copy put in its place) or deleted, reads and writes raise `StorageError` instead of silently
+    going on in a file nobody will find at that path.
+    """
 
     engine: Engine
+    _path: Path | None = field(init=False, default=None, repr=False)
+    _identity: FileId | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._path = sqlite_path(self.engine.url)
+        if self._path is not None:
+            self._identity = file_identity(self._path)
+
+    def check_file(self) -> None:
+        """Refuse to go on when the SQLite file at the configured path is no longer the one this store opened.
+
+        Raises `StorageError` (exit 5) naming the path and what happened (moved or deleted, or replaced).
+        A no-op on PostgreSQL and in-memory databases; costs one `stat`.
+        """
+        if self._path is None:
+            return
+        now = file_identity(self._path)
+        if self._identity is None:  # created after the engine (by `beian init`): adopt it
+            self._identity = now
+            return
+        if now == self._identity:
+            return
+        what = "moved or deleted" if now is None else "replaced by another file"
+        raise StorageError(
+            f"the database file {self._path} was {what} while it was open; nothing was written",
+            hint="close and reopen beian to use the file now at that path",
+        )
 
     @property
     def url(self) -> URL:
@@ -200,7 +289,12 @@ class Store:
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises `StorageError` when the database file was moved or replaced (see `check_file`), or for any
+        driver error; `IntegrityError` passes through for the caller to explain.
+        """
+        self.check_file()
         try:
             with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
                 yield session
@@ -211,7 +305,11 @@ class Store:
 
     @contextmanager
     def work(self) -> Iterator[Work]:
-        """A connection-level transaction (see `Work`): committed on success, rolled back on any error."""
+        """A connection-level transaction (see `Work`): committed on success, rolled back on any error.
+
+        Raises like `unit`.
+        """
+        self.check_file()
         try:
             with self.engine.begin() as connection:
                 work = Work(connection)
@@ -220,6 +318,21 @@ class Store:
         except IntegrityError:
             raise
         except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    def database_role(self) -> str | None:
+        """The PostgreSQL role this store connects as (the URL's user, else `current_user`); None on SQLite.
+
+        Raises `StorageError` when the server cannot be asked.
+        """
+        if self.backend != "postgresql":
+            return None
+        if self.url.username:
+            return self.url.username
+        try:
+            with self.engine.connect() as conn:
+                return str(conn.execute(text("SELECT current_user")).scalar())
+        except (OperationalError, DBAPIError) as exc:
             raise translate(exc, self.engine.url) from None
 
     def schema_revision(self) -> str | None:

@@ -7,7 +7,6 @@ worker and posts either the result message or the failure message (never both, n
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -96,11 +95,3 @@ class UsesHost(DOMNode):
             self.post_message(message)
 
         return self.run_worker(run, name=group, group=group, thread=True, exclusive=True, exit_on_error=False)
-
-
-def actor() -> str | None:
-    """Who records an event from the dashboard: the login name, as the CLI's default."""
-    try:
-        return getpass.getuser() or None
-    except (KeyError, OSError):  # no login name in some containers
-        return None

@@ -25,7 +25,7 @@ from tracker.errors import Conflict, TrackerError, TransitionRefused
 from tracker.timeutil import parse_when
 from tui.messages import ActionFailed, FilingAdvanced, LoadFailed, OutcomesLoaded, SmsQueued
 from tui.screens.dialogs.controls import compact_controls, field_row
-from tui.screens.host import UsesHost, actor
+from tui.screens.host import UsesHost
 from tui.view.labels import event_label, pick, stage_label, stage_text
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
                 reason=reason,
                 filing_number=number,
                 at=at,
-                actor=actor(),
+                actor=service.person,
                 source="dashboard",
                 if_version=filing.version,
             )
