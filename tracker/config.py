@@ -42,7 +42,10 @@ class Settings(BaseModel):
     theme: str = "textual-dark"
     """Dashboard colour theme."""
     poll_seconds: float = Field(default=0.5, gt=0, le=60, allow_inf_nan=False)
-    """How often the dashboard checks the database for changes made elsewhere."""
+    """How often the dashboard checks the database for changes made elsewhere (SQLite: a file check; PostgreSQL
+    is told by the database and polls only while its notification connection is down)."""
+    my_organisation: str | None = None
+    """Your organisation (id, name or credit code): what the "my organisation" saved view shows."""
     lock_timeout: float = Field(default=5.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for a locked SQLite file or a PostgreSQL connection before giving up."""
     rules_dir: Path | None = None

@@ -30,9 +30,17 @@ from tracker.cli.context import CliContext, pass_cli
     show_default=True,
     help="Address for --serve; another interface exposes the dashboard to that network (the token is still needed).",
 )
+@click.option(
+    "--view", "view", help="Open a saved view (returned, waiting-regulator, overdue, … or your own)."
+)
 @pass_cli
 def dashboard(
-    obj: CliContext, demo: bool = False, serve: bool = False, port: int = 8000, host: str = "127.0.0.1"
+    obj: CliContext,
+    demo: bool = False,
+    serve: bool = False,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    view: str | None = None,
 ) -> None:
     """Open the dashboard: every filing, drill into one, act on it."""
     if serve:
@@ -48,4 +56,4 @@ def dashboard(
         service = obj.service()
     from tui.app import run_dashboard  # deferred: Textual is heavy; `beian --help` must not import it
 
-    run_dashboard(service, obj.settings)
+    run_dashboard(service, obj.settings, view=view)

@@ -21,6 +21,7 @@ from tracker.domain.digest import (
 )
 from tracker.domain.filings import (
     REF_PREFIX,
+    WAITING_ON,
     AdvanceResult,
     Filing,
     FilingDraft,
@@ -28,6 +29,7 @@ from tracker.domain.filings import (
     Organisation,
     SortKey,
     Transition,
+    WaitingOn,
 )
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
 from tracker.domain.rules import (
@@ -43,6 +45,7 @@ from tracker.domain.rules import (
 
 __all__ = [
     "REF_PREFIX",
+    "WAITING_ON",
     "AdvanceResult",
     "AlgorithmType",
     "Change",
@@ -82,4 +85,5 @@ __all__ = [
     "Stalled",
     "StatusReport",
     "Transition",
+    "WaitingOn",
 ]

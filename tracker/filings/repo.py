@@ -20,6 +20,8 @@ __all__ = [
     "list_mappings",
     "list_rows",
     "organisation_filter_matches",
+    "longest_ref",
+    "matching_ids",
     "stage_counts",
 ]
 
@@ -36,6 +38,8 @@ from tracker.filings.repo_listing import (
     list_json,
     list_mappings,
     list_rows,
+    longest_ref,
+    matching_ids,
     organisation_filter_matches,
     stage_counts,
 )
@@ -168,6 +172,10 @@ def update_filing_checked(session: Unit, filing_id: int, version: int, values: d
     building the history row afterwards would read the new stage as the one the filing left. The row
     keeps its loaded values until the caller refreshes it.
     """
+    if "title" in values:
+        from tracker.filings.collation import sort_key
+
+        values = {**values, "title_key": sort_key(values["title"])}
     columns = tuple(sorted(values))
     params = {f"set_{name}": values[name] for name in columns}
     params.update(match_id=filing_id, match_version=version, set_version=version + 1)
@@ -338,8 +346,12 @@ def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
 def insert_organisation(
     session: Session, *, name: str, credit_code: str, region: str | None, created_at: datetime
 ) -> Organisation:
-    """Add an organisation row; a name or credit code already taken is a `UsageError`."""
-    row = OrganisationRow(name=name, credit_code=credit_code, region=region, created_at=created_at)
+    """Add an organisation row (with its pinyin sort key); a name or credit code already taken is a `UsageError`."""
+    from tracker.filings.collation import sort_key
+
+    row = OrganisationRow(
+        name=name, credit_code=credit_code, region=region, created_at=created_at, name_key=sort_key(name)
+    )
     session.add(row)
     try:
         session.flush()  # the caller's transaction rolls back when this raises
@@ -351,8 +363,10 @@ def insert_organisation(
 
 
 def insert_filing(session: Session, values: Mapping[str, Any], organisation_name: str) -> Filing:
-    """Add a filing row holding `values` (every column but `id`); returns it as a domain object."""
-    row = FilingRow(**values)
+    """Add a filing row holding `values` (every column but `id` and the sort key); returns it as a domain object."""
+    from tracker.filings.collation import sort_key
+
+    row = FilingRow(**values, title_key=sort_key(values["title"]))
     session.add(row)
     session.flush()
     return filing_from_mapping({**row.model_dump(), "organisation_name": organisation_name})

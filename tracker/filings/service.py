@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.notify.service import NotifyService
     from tracker.rules.service import RulesService
+    from tracker.store.changes import ChangeFeed
     from tracker.store.db import Store
     from tracker.timeutil import Clock
 
@@ -115,6 +116,7 @@ class FilingService(StoreService):
         super().__init__(store, settings, clock=clock)
         self._notify: NotifyService | None = None
         self._rules: RulesService | None = None
+        self._deadline_orders: dict[tuple[FilingQuery, int, object], list[tuple[int, str]]] = {}
         self._person: str | None = None
 
     @property
@@ -311,35 +313,45 @@ class FilingService(StoreService):
     def filings(self, query: FilingQuery | None = None) -> list[Filing]:
         """Filings matching the query, sorted and windowed.
 
-        Raises `NotFound` (`query.organisation` names no organisation), `UsageError`, `StorageError`.
+        Raises `NotFound` (`query.organisation` names no organisation), `UsageError`, `StorageError` (and
+        `RulesError` when the query filters or sorts by deadline and the rules files are broken).
         """
+        query = query or FilingQuery()
         with self.store.unit() as session:
             _require_organisation(session, query)
-            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query or FilingQuery())]
+        if query.by_deadline:
+            return [repo.filing_from_mapping(m) for m in self._window_by_deadline(query)]
+        with self.store.unit() as session:
+            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query)]
 
     def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
         """Like `filings` but as plain mappings (filing columns plus `organisation_name`), for bulk export.
 
-        Raises `StorageError`.
+        Raises what `filings` raises.
         """
+        query = query or FilingQuery()
+        if query.by_deadline:
+            return self._window_by_deadline(query)
         with self.store.unit() as session:
-            return repo.list_mappings(session, query or FilingQuery())
+            return repo.list_mappings(session, query)
 
     def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
         """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
 
         On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
-        elsewhere `tracker.domain.json.filing_json` does, with the same keys, order and values.
-        Raises `NotFound` (`query.organisation` names no organisation), `UsageError`, `StorageError`.
+        elsewhere (and for deadline filters or sorts) `tracker.domain.json.filing_json` does, with the same
+        keys, order and values. Raises what `filings` raises.
         """
         query = query or FilingQuery()
         with self.store.unit() as session:
             _require_organisation(session, query)
-            batches = repo.list_json(session, query)
-            if batches is not None:
-                for batch in batches:
-                    yield list(batch)
-                return
+        if not query.by_deadline:
+            with self.store.unit() as session:
+                batches = repo.list_json(session, query)
+                if batches is not None:
+                    for batch in batches:
+                        yield list(batch)
+                    return
         import json
 
         from tracker.domain.json import filing_json
@@ -350,19 +362,84 @@ class FilingService(StoreService):
             yield [encode(filing_json(row)).encode() for row in rows[start : start + 1000]]
 
     def count(self, query: FilingQuery | None = None) -> int:
-        """How many filings match the query (ignoring its window). Raises `StorageError`."""
+        """How many filings match the query (ignoring its window). Raises what `filings` raises."""
+        query = query or FilingQuery()
+        if query.by_deadline:
+            return len(self._ordered_by_deadline(query))
         with self.store.unit() as session:
-            return repo.count_rows(session, query or FilingQuery())
+            return repo.count_rows(session, query)
 
     def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
-        """Filings per stage under the query's other filters. Raises `StorageError`."""
+        """Filings per stage under the query's other filters. Raises what `filings` raises."""
+        query = query or FilingQuery()
+        if query.by_deadline:
+            counts: dict[Stage, int] = {}
+            for _, stage in self._ordered_by_deadline(replace(query, stages=())):
+                counts[Stage(stage)] = counts.get(Stage(stage), 0) + 1
+            return counts
         with self.store.unit() as session:
-            return repo.stage_counts(session, query or FilingQuery())
+            return repo.stage_counts(session, query)
+
+    def position(self, query: FilingQuery, filing_id: int) -> int | None:
+        """Where a filing stands in the query's result (0-based, ignoring the window); None when it does not
+        match. Raises what `filings` raises."""
+        if query.by_deadline:
+            ordered = self._ordered_by_deadline(query)
+        else:
+            with self.store.unit() as session:
+                ordered = repo.matching_ids(session, replace(query, offset=0, limit=None))
+        return next((i for i, (fid, _) in enumerate(ordered) if fid == filing_id), None)
+
+    def longest_ref(self) -> int:
+        """Characters in the longest reference, e.g. 8 for `ALG-0001` (0 with no filings). Raises `StorageError`."""
+        with self.store.unit() as session:
+            return repo.longest_ref(session)
+
+    def _ordered_by_deadline(self, query: FilingQuery) -> list[tuple[int, str]]:
+        """(id, stage) of every match of a deadline query, in order; cached per query, revision and Beijing day.
+
+        The database filters by everything else; the rules layer's most urgent deadline per filing
+        (`RulesService.portfolio_deadlines`) filters and orders the rest (`tracker.filings.ordering`).
+        """
+        from tracker.filings.ordering import deadline_order
+
+        base = replace(query, offset=0, limit=None)
+        with self.store.unit() as session:
+            key = (base, read_revision(session), self.rules.today())
+            cached = self._deadline_orders.get(key)
+            if cached is not None:
+                return cached
+            rows = repo.matching_ids(session, base)
+        ordered = deadline_order(rows, self.rules.portfolio_deadlines(), base)
+        if len(self._deadline_orders) >= 4:  # a few queries at once: the table's and the funnel's
+            self._deadline_orders.pop(next(iter(self._deadline_orders)))
+        self._deadline_orders[key] = ordered
+        return ordered
+
+    def _window_by_deadline(self, query: FilingQuery) -> list[Any]:
+        """The query's window of a deadline query, as mappings in order."""
+        ordered = self._ordered_by_deadline(query)
+        end = None if query.limit is None else query.offset + query.limit
+        ids = [fid for fid, _ in ordered[query.offset : end]]
+        found: dict[int, Any] = {}
+        with self.store.unit() as session:
+            for start in range(0, len(ids), 500):
+                chunk = FilingQuery(ids=tuple(ids[start : start + 500]))
+                found.update((m["id"], m) for m in repo.list_mappings(session, chunk))
+        return [found[fid] for fid in ids if fid in found]
 
     def history(self, ref: str | int) -> list[Transition]:
         """A filing's events, oldest first. Raises `NotFound`, `StorageError`."""
         with self.store.unit() as session:
             return repo.history(session, repo.load_filing(session, ref)["id"])
+
+    def change_feed(self) -> ChangeFeed:
+        """A feed that tells a waiting thread when the database may have changed (see `tracker.store.changes`):
+        pushed by PostgreSQL, or a cheap file check every `settings.poll_seconds` on SQLite.
+
+        Call `wait(timeout)` in a thread; it raises `StorageError` when the feed is lost. Raises `StorageError`.
+        """
+        return self.store.change_feed(self.settings.poll_seconds)
 
     def revision(self) -> int:
         """A counter that grows with every write; poll it to learn that something changed. Raises `StorageError`."""

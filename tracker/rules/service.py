@@ -67,6 +67,7 @@ class RulesService(ClockMixin, StoreService):
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
         self.stored_problems: list[str] = []
         """Stored dates the last deadline computation ignored (outside `inputs.DATE_WINDOW`), one line each."""
+        self._next: tuple[tuple[Entry, ...], dict[int, DeadlineView]] | None = None
         self._clocks = None
 
     @property
@@ -347,6 +348,20 @@ class RulesService(ClockMixin, StoreService):
             for fid, _, found in self._all()
             if any(d.due_soon and (regulator or not d.regulator_sla) for d in found)
         }
+
+    def portfolio_deadlines(self) -> dict[int, DeadlineView]:
+        """The most urgent running deadline of every filing that has one, by filing id (cached per revision and day).
+
+        "Most urgent" is `urgency`: fewest working days left (overdue first), the filer's duty before the
+        regulator's. Raises `RulesError`, `StorageError`.
+        """
+        entries = self._all()
+        if self._next is None or self._next[0] is not entries:
+            views = {
+                fid: min((to_view(fid, ref, d) for d in found), key=urgency) for fid, ref, found in entries
+            }
+            self._next = (entries, views)
+        return self._next[1]
 
     def next_deadlines(self, filing_ids: Sequence[int]) -> dict[int, DeadlineView]:
         """The most urgent running deadline of each of these filings (those without one are left out).

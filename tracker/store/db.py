@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from tracker.store.changes import ChangeFeed
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -46,7 +49,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0005_seen"
+SCHEMA_HEAD = "0006_sort_keys"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
@@ -356,6 +359,19 @@ class Store:
                 f"{describe(self.url)} is at schema revision {revision}, this beian needs {SCHEMA_HEAD}",
                 hint="run `beian init` to upgrade it in place",
             )
+
+    def change_feed(self, interval: float) -> ChangeFeed:
+        """What tells a dashboard that the database changed: a PostgreSQL `LISTEN` connection, or a watcher
+        of the SQLite file that looks every `interval` seconds. Raises `StorageError` (no listening connection,
+        or an in-memory database that nothing else can change)."""
+        from tracker.store.changes import FileWatcher, PgListener
+
+        if self.backend == "postgresql":
+            return PgListener(self.engine)
+        path = sqlite_path(self.url)
+        if path is None:
+            raise StorageError("an in-memory database has no other writers to watch")
+        return FileWatcher(path, interval)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

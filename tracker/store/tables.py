@@ -24,6 +24,8 @@ class OrganisationRow(SQLModel, table=True):
     """None until someone records it: the CAC's published lists give only the organisation's name."""
     region: str | None = Field(default=None, max_length=12)
     created_at: datetime
+    name_key: str | None = Field(default=None, max_length=600)
+    """The name's pinyin sort key (`tracker.filings.collation.sort_key`); None sorts by the name itself."""
 
 
 class FilingRow(SQLModel, table=True):
@@ -60,6 +62,8 @@ class FilingRow(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     stage_entered_at: datetime
+    title_key: str | None = Field(default=None, max_length=600)
+    """The title's pinyin sort key (`tracker.filings.collation.sort_key`); None sorts by the title itself."""
 
 
 class TransitionRow(SQLModel, table=True):

@@ -96,13 +96,28 @@ def add(
 @click.option(
     "--sort",
     type=click.Choice(get_args(SortKey)),
-    default="ref",
-    show_default=True,
+    help="Sort column (default ref); text sorts by pinyin, stages in process order, empty values last.",
 )
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=CountType("--limit", low=1, high=inputs.MAX_ID), help="At most this many.")
 @click.option(
     "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
+)
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    help="Only filings whose next deadline is at most N working days (工作日) away, overdue included.",
+)
+@click.option(
+    "--waiting-on",
+    type=click.Choice(["regulator", "us"]),
+    help="Only filings where the regulator (a review stage) or we (draft, returned) have the next move.",
+)
+@click.option(
+    "--view",
+    "view_name",
+    help="Start from a saved view (returned, waiting-regulator, waiting-us, overdue, due-soon, "
+    "my-organisation, or one saved in the dashboard); the other options narrow it.",
 )
 @click.option(
     "--changed",
@@ -122,6 +137,9 @@ def list_(
     desc: bool,
     limit: int | None,
     overdue: bool,
+    due_within: int | None,
+    waiting_on: Any,
+    view_name: str | None,
     changed: bool,
     person: str | None,
     as_json: bool,
@@ -129,32 +147,43 @@ def list_(
     """List filings."""
     from tracker.domain import FilingQuery
 
-    query = FilingQuery(
-        stages=tuple(parse_name(states.parse_stage, s) for s in stages),
-        organisation=organisation,
-        kinds=tuple(parse_name(states.parse_kind, k) for k in kinds),
-        text=text,
-        sort=sort,
-        descending=desc,
-        limit=limit,
-    )
+    query = FilingQuery()
+    if view_name:
+        from tracker.filings.views import find_view
+
+        query = find_view(view_name, obj.settings).query
+    changes: dict[str, Any] = {"limit": limit}
+    if stages:
+        changes["stages"] = tuple(parse_name(states.parse_stage, s) for s in stages)
+    if kinds:
+        changes["kinds"] = tuple(parse_name(states.parse_kind, k) for k in kinds)
+    for name, value in (
+        ("organisation", organisation),
+        ("text", text),
+        ("sort", sort),
+        ("due_within", due_within),
+        ("waiting_on", waiting_on),
+    ):
+        if value is not None:
+            changes[name] = value
+    if overdue:
+        changes["overdue"] = True
+    if desc:
+        changes["descending"] = True
+    query = replace(query, **changes)
     service = obj.service()
-    if as_json and not overdue and not changed:
+    if as_json and not changed:
         _write_array(service.export_json(query))
         return
-    filings = service.filings(replace(query, limit=None) if overdue or changed else query)
+    filings = service.filings(replace(query, limit=None) if changed else query)
     if overdue:
-        late = service.rules.overdue_filing_ids()
-        filings = [f for f in filings if f.id in late]
         for problem in dict.fromkeys(service.rules.stored_problems):
             click.echo(f"warning: {problem}", err=True)
     news = service.changes_since_seen(person) if changed else {}
     if changed:
-        filings = [f for f in filings if f.id in news]
-    if overdue or changed:
-        filings = filings[:limit]
+        filings = [f for f in filings if f.id in news][:limit]
     if as_json:
-        dump_json([filing_json(f) | (change_json(news[f.id]) if changed else {}) for f in filings])
+        dump_json([filing_json(f) | change_json(news[f.id]) for f in filings])
         return
     lang = obj.settings.language
     rows = [filing_row(f, lang) + ([news[f.id].summary] if changed else []) for f in filings]
@@ -162,8 +191,7 @@ def list_(
         if changed:
             click.echo(f"nothing moved since {news_person(service, person)} last looked")
             return
-        filtered = stages or organisation or kinds or text or overdue
-        click.echo("no filings match" if filtered else "no filings yet: `beian add` or `beian demo`")
+        click.echo("no filings match" if query.filtered else "no filings yet: `beian add` or `beian demo`")
         return
     headers = ["ref", "organisation", "title", "stage", "returns", "filing number"]
     table(headers + (["changed since you last looked"] if changed else []), rows)
