@@ -8,6 +8,17 @@ Times are timezone-aware UTC; regulatory dates are Beijing calendar days.
 from __future__ import annotations
 
 from states import AlgorithmType, Event, Kind, Outcome, Role, Stage
+from tracker.domain.changes import Change, ChangeItem
+from tracker.domain.clocks import GroupStats, PortfolioStats, RegulatorClock, StageStat
+from tracker.domain.digest import (
+    Digest,
+    DigestDeadline,
+    DigestDelivery,
+    DigestEvent,
+    DigestReport,
+    DigestSchedule,
+    Stalled,
+)
 from tracker.domain.filings import (
     REF_PREFIX,
     AdvanceResult,
@@ -34,20 +45,31 @@ __all__ = [
     "REF_PREFIX",
     "AdvanceResult",
     "AlgorithmType",
+    "Change",
+    "ChangeItem",
     "Deadline",
     "DeadlineView",
+    "Digest",
+    "DigestDeadline",
+    "DigestDelivery",
+    "DigestEvent",
+    "DigestReport",
+    "DigestSchedule",
     "DispatchReport",
     "Event",
     "Filing",
     "FilingDraft",
     "FilingQuery",
     "Forecast",
+    "GroupStats",
     "Kind",
     "MaterialStatus",
     "Notification",
     "Organisation",
     "Outcome",
+    "PortfolioStats",
     "Recipient",
+    "RegulatorClock",
     "Role",
     "RuleChange",
     "RuleVersion",
@@ -56,6 +78,8 @@ __all__ = [
     "SortKey",
     "Stage",
     "StageEstimate",
+    "StageStat",
+    "Stalled",
     "StatusReport",
     "Transition",
 ]

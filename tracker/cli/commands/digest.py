@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from tracker.cli.context import CliContext, CountType, IdType, json_option, pass_cli
 from tracker.cli.text.common import dump_json, table
 from tracker.domain.json_reports import delivery_json, digest_json, schedule_json
-from tracker.errors import NotifyError, UsageError
+from tracker.errors import NotifyError
 from tracker.timeutil import BEIJING, parse_day, show
+
+if TYPE_CHECKING:
+    from tracker.domain.digest import Digest
+    from tracker.notify.digest_text import Format
 
 
 def _day_start(text: str) -> datetime:
@@ -75,7 +80,7 @@ def digest(
             dump_json(digest_json(view))
         else:
             click.echo(text, nl=False)
-    queued = digests.queue_email(view, list(emails), fmt=fmt, period=period) if emails else []  # type: ignore[arg-type]
+    queued = digests.queue_email(view, list(emails), fmt=cast("Format", fmt), period=period) if emails else []
     report = digests.dispatch() if emails else None
     sms_rows = digests.queue_sms(view, period=period) if sms else 0
     if sms_rows:
@@ -110,18 +115,18 @@ def digest(
         raise NotifyError(f"{report.failed} digest e-mail(s) failed", hint="the server refused them for good")
 
 
-def _render(view: object, fmt: str) -> str:
+def _render(view: Digest, fmt: str) -> str:
     from tracker.notify.digest_text import render
 
-    return render(view, fmt)  # type: ignore[arg-type]
+    return render(view, cast("Format", fmt))
 
 
-def _json_text(view: object) -> str:
+def _json_text(view: Digest) -> str:
     import json
 
     from tracker.domain.json import json_default
 
-    return json.dumps(digest_json(view), ensure_ascii=False, indent=2, default=json_default) + "\n"  # type: ignore[arg-type]
+    return json.dumps(digest_json(view), ensure_ascii=False, indent=2, default=json_default) + "\n"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -201,6 +206,3 @@ def schedule_remove(obj: CliContext, schedule_id: int, as_json: bool) -> None:
         dump_json(schedule_json(s))
         return
     click.echo(f"schedule {s.id} to {s.address} removed")
-
-
-__all__ = ["UsageError", "digest", "schedule"]
