@@ -63,7 +63,7 @@ def _apply_run(
         notes.append(note)
     path = folder / f"{tag}.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return ["--db", url, "apply", str(path)], path, notes
+    return ["--db", url, "apply", "--json", str(path)], path, notes
 
 
 def test_kill_9_during_apply_and_advance_loses_and_duplicates_nothing(
