@@ -167,6 +167,10 @@ def seed_organisations(conn: Any, count: int) -> list[int]:
         }
         for i in range(count)
     ]
+    from tracker.filings.collation import sort_key
+
+    for org in orgs:
+        org["name_key"] = sort_key(org["name"])
     conn.execute(insert(OrganisationRow.__table__), orgs)  # type: ignore[attr-defined]
     ids = [int(x) for x in conn.execute(text("SELECT id FROM organisation ORDER BY id")).scalars()]
     entities = [
@@ -179,8 +183,12 @@ def seed_organisations(conn: Any, count: int) -> list[int]:
 def _filing(
     org_id: int, kind: str, seq: int, stage: str, *, title: str, number: str | None = None
 ) -> dict[str, Any]:
+    from tracker.filings.collation import sort_key
+
     prefix = {"algorithm": "ALG", "entity": "ENT", "genai_filing": "GAI", "genai_registration": "REG"}[kind]
     at = T0 + timedelta(minutes=seq)
+    # drafts of algorithm filings launched on one of 60 days: the D1 deadline runs for them
+    launch = (T0 + timedelta(days=seq % 60)).date() if kind == "algorithm" and stage == "draft" else None
     return {
         "ref": f"{prefix}-{seq:04d}",
         "seq": seq,
@@ -197,13 +205,14 @@ def _filing(
         "filing_number": number,
         "version": 1,
         "public_opinion": True,
-        "launch_date": None,
+        "launch_date": launch,
         "change_date": None,
         "termination_date": None,
         "description": None,
         "created_at": at,
         "updated_at": at,
         "stage_entered_at": at,
+        "title_key": sort_key(title),
     }
 
 

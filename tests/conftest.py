@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers.cli import Beian, bound_to
 from tests.helpers.clock import FakeClock
+from tests.helpers.figures import Figures, collect, long_mode, seed
 from tests.helpers.sms import FakeSender, World, make_world
 from tests.helpers.twilio import TwilioMock, running_twilio_mock
 
@@ -109,7 +110,8 @@ def _reset_pg(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE outbox, recipient, material, transition, filing, organisation RESTART IDENTITY CASCADE"
+                "TRUNCATE digest, digest_schedule, seen, filing_edit, outbox, recipient, material, transition,"
+                " filing, organisation RESTART IDENTITY CASCADE"
             )
         )
         conn.execute(text("UPDATE meta SET value = 0 WHERE key = 'revision'"))
@@ -126,6 +128,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     url: str = request.getfixturevalue("pg_url")
     _reset_pg(url)
     return url
+
+
+@pytest.fixture
+def fresh_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Callable[[], str]:
+    """Another empty database of `db_url`'s backend, on demand (on PostgreSQL the test schema, emptied again)."""
+
+    def make() -> str:
+        if db_url.startswith("sqlite"):
+            target = tmp_path / f"fresh-{uuid.uuid4().hex[:8]}.db"
+            shutil.copy(sqlite_template, target)
+            return f"sqlite:///{target}"
+        _reset_pg(db_url)
+        return db_url
+
+    return make
 
 
 @pytest.fixture
@@ -189,3 +206,25 @@ def twilio_mock(request: pytest.FixtureRequest) -> Iterator[TwilioMock]:
     )
     with running_twilio_mock(Path(os.environ.get("BEIAN_MOCK_TWILIO_CACHE") or default)) as mock:
         yield mock
+
+
+# -- the reliability figures table ---------------------------------------------------------------
+
+
+_FIGURES = Figures()
+_FIGURES_SEEN: list[bool] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the figures the reliability tests recorded (in the controlling process under xdist)."""
+    if report.when == "call" and collect(report.user_properties, _FIGURES):
+        _FIGURES_SEEN.append(True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print one figures table when reliability tests ran."""
+    if not _FIGURES_SEEN:
+        return
+    terminalreporter.section(f"reliability figures (seed {seed()}{', long mode' if long_mode() else ''})")
+    for line in _FIGURES.table():
+        terminalreporter.write_line(line)

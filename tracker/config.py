@@ -34,13 +34,19 @@ class Settings(BaseModel):
 
     database_url: str | None = None
     """SQLAlchemy URL of the database; default: an SQLite file in the user data folder."""
+    user: str | None = None
+    """Who you are (`BEIAN_USER`): the person recorded on events and edits and whose "seen" marks are kept;
+    default the PostgreSQL role on PostgreSQL, else the operating-system user."""
     language: Literal["zh", "en", "both"] = "both"
     """How stage and event names are displayed."""
     theme: str = "textual-dark"
     """Dashboard colour theme."""
-    poll_seconds: float = Field(default=0.5, gt=0, le=60)
-    """How often the dashboard checks the database for changes made elsewhere."""
-    lock_timeout: float = Field(default=5.0, gt=0, le=600)
+    poll_seconds: float = Field(default=0.5, gt=0, le=60, allow_inf_nan=False)
+    """How often the dashboard checks the database for changes made elsewhere (SQLite: a file check; PostgreSQL
+    is told by the database and polls only while its notification connection is down)."""
+    my_organisation: str | None = None
+    """Your organisation (id, name or credit code): what the "my organisation" saved view shows."""
+    lock_timeout: float = Field(default=5.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for a locked SQLite file or a PostgreSQL connection before giving up."""
     rules_dir: Path | None = None
     """A folder of rules files replacing the shipped `data/rules/`."""
@@ -58,20 +64,47 @@ class Settings(BaseModel):
     """Messaging service SID (MG…), instead of `twilio_from`."""
     twilio_api_url: str | None = None
     """Base URL of the Twilio API; default Twilio's own. Point it at a mock or a proxy."""
-    twilio_timeout: float = Field(default=10.0, gt=0)
+    twilio_timeout: float = Field(default=10.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for Twilio before giving up on one attempt."""
     sms_max_attempts: int = Field(default=6, ge=1, le=50)
-    """Attempts for a retryable failure (429, 5xx, timeout) before a message is marked failed."""
-    sms_backoff_seconds: float = Field(default=2.0, ge=0)
+    """Attempts (5xx, timeouts, lost connections) before a message is marked failed; rate limits and an
+    unreachable Twilio do not count (see `sms_rate_limit_budget_seconds`)."""
+    sms_rate_limit_budget_seconds: float = Field(default=86400.0, gt=0, allow_inf_nan=False)
+    """How long after it was queued a message may still wait on Twilio's rate limit (429) or on a Twilio
+    that cannot be reached, before it is marked failed."""
+    sms_lookup_delay_seconds: float = Field(default=30.0, ge=0, allow_inf_nan=False)
+    """Seconds after an attempt of unknown outcome (timeout, lost connection, 5xx) before the message is
+    looked for among Twilio's messages, and sent again only if absent."""
+    sms_backoff_seconds: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     """First retry delay; doubles per attempt, with jitter."""
-    sms_backoff_max_seconds: float = Field(default=600.0, ge=0)
+    sms_backoff_max_seconds: float = Field(default=600.0, ge=0, allow_inf_nan=False)
     """Longest delay between two attempts."""
     sms_language: Literal["zh", "en"] = "zh"
     """Language of the SMS templates."""
-    sms_claim_lease_seconds: float = Field(default=300.0, gt=0)
+    sms_claim_lease_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     """How old a dispatcher's claim must be before another dispatcher treats it as abandoned."""
     sms_concurrency: int = Field(default=8, ge=1, le=64)
     """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""
+
+    smtp_host: str | None = None
+    """SMTP server for digest e-mails; unset: e-mail digests wait in the outbox."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """SMTP port; default 465 with `smtp_tls = ssl`, 587 with `starttls`, 25 with `none`."""
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    """How the SMTP connection is protected: none, STARTTLS after connecting, or TLS from the start (ssl)."""
+    smtp_username: str | None = None
+    """SMTP login; unset: no login."""
+    smtp_password: SecretStr | None = None
+    """SMTP password; never shown, logged or exported, and masked in every message."""
+    smtp_from: str | None = None
+    """Sender address of digest e-mails."""
+    smtp_timeout: float = Field(default=10.0, gt=0, allow_inf_nan=False)
+    """Seconds to wait for the SMTP server before giving up on one attempt."""
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether enough SMTP settings are present to send a digest e-mail."""
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def sms_configured(self) -> bool:

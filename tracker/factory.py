@@ -8,9 +8,17 @@ from pathlib import Path
 from tracker import locations
 from tracker.config import Settings, load_settings
 from tracker.errors import StorageError, UsageError
-from tracker.files import ensure_data_dir, private_dir
+from tracker.files import ensure_data_dir, make_private_dir
 from tracker.filings.service import FilingService
-from tracker.store.db import SCHEMA_HEAD, Store, describe, make_engine, normalise_url, sqlite_path
+from tracker.store.db import (
+    SCHEMA_HEAD,
+    Store,
+    Upgrade,
+    describe,
+    make_engine,
+    normalise_url,
+    sqlite_path,
+)
 from tracker.timeutil import Clock, now_utc
 
 _URL_LIKE = re.compile(
@@ -43,25 +51,27 @@ def resolve_url(db: str | None, settings: Settings) -> tuple[str, bool]:
 
 
 def open_store(url: str, *, create: bool = False, lock_timeout: float = 5.0) -> Store:
-    """An engine on `url`. With `create`, a missing SQLite file is made and the schema brought to head."""
+    """An engine on `url`. With `create`, a missing SQLite file is made (owner-only) and the schema brought
+    to head. Raises `StorageError`."""
     store = Store(make_engine(url, lock_timeout=lock_timeout, create_file=create))
     if create:
-        ensure_schema(store)
+        ensure_schema(store, lock_timeout=lock_timeout)
     else:
         store.check_schema()
     return store
 
 
-def ensure_schema(store: Store) -> tuple[str | None, str | None]:
+def ensure_schema(store: Store, *, lock_timeout: float = 5.0) -> Upgrade:
     """Create or upgrade the schema only when it is not at head (so Alembic is imported only then).
 
-    Returns (revision before, revision after). Refuses (`StorageError`) a database written by a newer beian,
-    and one that holds another application's tables but no beian schema (nothing is added to it); a file that
-    is not a database is refused by the driver.
+    The upgrade is atomic and backs an SQLite file up first (see `tracker.store.schema.upgrade`);
+    raises `StorageError` when it fails, the database left at its old revision. Refuses (`StorageError`,
+    nothing changed) a database written by a newer beian, and one that holds another application's tables
+    but no beian schema; a file that is not a database is refused by the driver.
     """
     current = store.schema_revision()
     if current == SCHEMA_HEAD:
-        return current, current
+        return Upgrade(current, current)
     if current is not None:
         store.refuse_unknown_revision(current)
     else:
@@ -75,7 +85,7 @@ def ensure_schema(store: Store) -> tuple[str | None, str | None]:
             )
     from tracker.store.schema import upgrade
 
-    return upgrade(store)
+    return upgrade(store, lock_timeout=lock_timeout)
 
 
 def open_service(
@@ -96,21 +106,21 @@ def open_service(
     return FilingService(store, settings, clock=clock)
 
 
-def init_database(db: str | None, settings: Settings) -> tuple[str, str | None, str | None]:
+def init_database(db: str | None, settings: Settings) -> tuple[str, Upgrade]:
     """`beian init`: create the database (an SQLite file owner-only) and its schema, or upgrade it in place.
 
-    Returns (the database as safe to show, revision before, revision after). Raises `UsageError` (a bad URL),
-    `StorageError` (see `ensure_schema`; nothing is changed in a database that is refused).
+    Returns the database as safe to show and what the upgrade did. Raises `UsageError` (a bad URL),
+    `StorageError` (see `ensure_schema`; a refused database is left unchanged).
     """
     url, embedded = resolve_url(db, settings)
     if embedded:
         ensure_data_dir()
     store = Store(make_engine(url, lock_timeout=settings.lock_timeout, create_file=True))
     try:
-        before, after = ensure_schema(store)
+        done = ensure_schema(store, lock_timeout=settings.lock_timeout)
     finally:
         store.dispose()
-    return describe_target(db, settings), before, after
+    return describe_target(db, settings), done
 
 
 def open_demo_service(*, settings: Settings | None = None, path: Path | None = None) -> FilingService:
@@ -120,7 +130,7 @@ def open_demo_service(*, settings: Settings | None = None, path: Path | None = N
         target = ensure_data_dir() / locations.demo_db_path().name
     else:
         target = path
-        private_dir(target.parent)
+        make_private_dir(target.parent)
     service = FilingService(open_store(f"sqlite:///{target}", create=True), settings)
     from tracker.filings.demo import seed_demo
 

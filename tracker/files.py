@@ -14,27 +14,31 @@ from pathlib import Path
 from tracker import locations
 from tracker.errors import StorageError
 
-__all__ = ["create_private_file", "ensure_data_dir", "private_dir", "write_private_text"]
+__all__ = ["create_private_file", "ensure_data_dir", "make_private_dir", "write_private_text"]
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def private_dir(path: Path) -> Path:
+def make_private_dir(path: Path) -> Path:
     """Create `path` (and missing parents) if needed; a folder this call creates is owner-only (0700).
 
-    Raises `OSError` when it cannot be created.
+    Raises `StorageError` when it cannot be created.
     """
     if not path.is_dir():
-        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask
+        except OSError as exc:
+            raise StorageError(f"cannot create folder {path}: {exc.strerror}") from None
     return path
 
 
 def create_private_file(path: Path) -> None:
     """Create an empty file readable and writable by its owner only (0600); an existing file is left alone.
 
-    Raises `StorageError` when it cannot be created (a read-only folder, a full disk).
+    SQLite treats an empty file as an empty database and creates its `-wal` and `-shm` files with the
+    database file's permissions, so the whole database stays owner-only. Raises `StorageError` when it cannot be created (a read-only folder, a full disk).
     """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -49,9 +53,9 @@ def create_private_file(path: Path) -> None:
 def write_private_text(path: Path, text: str) -> None:
     """Replace `path` with `text` (UTF-8) atomically, as an owner-only file (0600) in a folder made 0700 if new.
 
-    Raises `OSError` when the folder or file cannot be written.
+    Raises `StorageError` when the folder cannot be created, `OSError` when the file cannot be written.
     """
-    private_dir(path.parent)
+    make_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp creates 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -77,6 +81,6 @@ def ensure_data_dir() -> Path:
         if folder.is_relative_to(home) and not home.is_dir():
             raise StorageError(f"no usable data folder: the home folder {home} does not exist", hint=hint)
     try:
-        return private_dir(folder)
-    except OSError as exc:
-        raise StorageError(f"cannot create the data folder {folder}: {exc.strerror}", hint=hint) from None
+        return make_private_dir(folder)
+    except StorageError as exc:
+        raise StorageError(f"no usable data folder: {exc.message}", hint=hint) from None

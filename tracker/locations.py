@@ -35,6 +35,11 @@ def config_file() -> Path:
     return user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
 
+def views_file() -> Path:
+    """The saved views and the dashboard's last sort and filters: `views.toml` beside the settings file."""
+    return config_file().with_name("views.toml")
+
+
 def default_db_path() -> Path:
     """The embedded default database file."""
     return user_data_dir() / "beian.db"

@@ -1,10 +1,11 @@
-"""The dashboard app: a thin shell holding the service, the display preferences and the change poller.
+"""The dashboard app: a thin shell holding the service, the display preferences and the change watcher.
 
 Screens hold the behaviour and reach the app only through the `Host` protocol (service, language,
-change signal) and bubbling messages (`SmsQueued`); none imports this module. The app polls
-`service.revision()` in a thread worker every `settings.poll_seconds` and publishes `store_changed`
-when it moves, so a write made in another terminal or by a colleague on the same database shows up
-without a restart.
+change signal) and bubbling messages (`SmsQueued`); none imports this module. A thread worker waits on
+`service.change_feed()`: PostgreSQL pushes every commit (`LISTEN`/`NOTIFY`, no query while idle), SQLite's
+file is checked with a `stat` every `settings.poll_seconds`. Only then is `service.revision()` read, and
+`store_changed` published when it moved, so a write made in another terminal or by a colleague shows up
+without a restart. If the feed is lost the app says so once and polls the revision instead.
 """
 
 from __future__ import annotations
@@ -19,20 +20,22 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from states import Lang
 from tracker.config import Settings, save_setting
+from tracker.domain import FilingQuery
 from tracker.errors import TrackerError
 from tui.commands import dashboard_commands
-from tui.messages import RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
+from tui.messages import ChangeFeedLost, RefreshFailed, SmsDispatched, SmsQueued, StoreChanged
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.dialogs.advance import AdvanceScreen
 from tui.screens.dialogs.form_base import FormScreen
 from tui.screens.dialogs.help import HelpScreen, HelpSection
 from tui.screens.dialogs.materials import MaterialsScreen
-from tui.view.labels import LANGUAGE_NAMES, LANGUAGES
+from tui.screens.host import localise_bindings
+from tui.view.labels import LANGUAGE_NAMES, LANGUAGES, pick
 from tui.widgets.filing_table import FilingTable
 
 if TYPE_CHECKING:
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 
 SAVE_DELAY = 0.5
 """Seconds a preference must stay unchanged before it is written to the settings file."""
+FEED_WAIT = 0.25
+"""Seconds the change watcher blocks at a time (how soon it notices that the app is closing)."""
 
 
 class TrackerApp(App[None]):
@@ -59,26 +64,41 @@ class TrackerApp(App[None]):
     language: reactive[Lang] = reactive[Lang]("both", init=False)
     """How stage, event and kind names are shown: 中文, English or both."""
 
-    def __init__(self, service: FilingService, settings: Settings | None = None) -> None:
+    def __init__(
+        self, service: FilingService, settings: Settings | None = None, *, initial: FilingQuery | None = None
+    ) -> None:
+        """`initial`: the filters and sort to open with (a `--view`); default: those in force at the last quit."""
         super().__init__()
         self.service = service
         self.settings = settings or service.settings
+        self.initial = initial
         self.revision: int | None = None
         """The latest revision the poller saw."""
         self.store_changed: Signal[int] = Signal(self, "store-changed")
         """Published with the new revision whenever the database changed."""
         self._poller: Worker[None] | None = None
         self._failing = False
+        self.live: bool | None = None
+        """True once the database pushes its changes, False while polling, None before the watcher started."""
         self.set_reactive(TrackerApp.language, self.settings.language)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
 
     def on_mount(self) -> None:
         """Open the dashboard and start watching the database."""
-        self.push_screen(DashboardScreen())
+        initial, remembered = self.initial, None
+        if initial is None:
+            from tracker.filings.views import load_current
+
+            try:
+                remembered = load_current()
+            except TrackerError as exc:
+                self.notify(str(exc), title="Views 视图", severity="warning", markup=False)
+        localise_bindings(self, self.language)
+        self.push_screen(DashboardScreen(initial or remembered))
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.set_interval(self.settings.poll_seconds, self._poll)
         self._poll()
+        self._watch_changes()
 
     # -- live refresh -----------------------------------------------------------------------------
 
@@ -90,12 +110,50 @@ class TrackerApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _check_revision(self) -> None:
         """Read the revision counter; post what changed or why it could not be read."""
+        self._read_revision()
+
+    def _read_revision(self) -> None:
         try:
             revision = self.service.revision()
         except TrackerError as exc:
             self.post_message(RefreshFailed(str(exc)))
             return
         self.post_message(StoreChanged(revision))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
+    def _watch_changes(self) -> None:
+        """Wait for the database to say it changed; read the revision only then (never blocks the UI)."""
+        worker = get_current_worker()
+        try:
+            feed = self.service.change_feed()
+        except TrackerError as exc:
+            self.post_message(ChangeFeedLost(str(exc)))
+            return
+        self.live = feed.push
+        try:
+            while not worker.is_cancelled:
+                try:
+                    changed = feed.wait(FEED_WAIT)
+                except TrackerError as exc:
+                    self.post_message(ChangeFeedLost(str(exc)))
+                    return
+                if changed and not worker.is_cancelled:
+                    self._read_revision()
+        finally:
+            feed.close()
+
+    @on(ChangeFeedLost)
+    def _feed_lost(self, message: ChangeFeedLost) -> None:
+        """Fall back to polling the revision, and say so once."""
+        self.live = False
+        self.notify(
+            f"{message.error}. Checking for changes every {self.settings.poll_seconds:g} s instead.",
+            title="Live updates off 实时更新中断",
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
+        self.set_interval(self.settings.poll_seconds, self._poll)
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
@@ -161,8 +219,11 @@ class TrackerApp(App[None]):
             self.language = language
 
     def watch_language(self, language: Lang) -> None:
-        """Remember the choice and tell the user."""
-        self.notify(LANGUAGE_NAMES[language], title="Language 语言", timeout=2)
+        """Footer in the new language; remember the choice and tell the user."""
+        localise_bindings(self, language)
+        for screen in self.screen_stack:
+            localise_bindings(screen, language)
+        self.notify(LANGUAGE_NAMES[language], title=pick(language, "语言", "Language"), timeout=2)
         self._save_setting("language", language)
 
     def _theme_changed(self, theme: Theme) -> None:
@@ -201,6 +262,16 @@ class TrackerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
 
+    def view_names(self) -> list[tuple[str, str, str]]:
+        """(name, Chinese title, English title) of every saved view, built-in ones first."""
+        from tracker.filings.views import builtin_views, saved_views
+
+        try:
+            views = {**builtin_views(self.settings), **saved_views()}
+        except TrackerError:
+            views = builtin_views(self.settings)
+        return [(v.name, v.zh, v.en) for v in views.values()]
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, then every action of the dashboard."""
         yield from super().get_system_commands(screen)
@@ -214,11 +285,23 @@ if TYPE_CHECKING:
         return app
 
 
-def make_app(service: FilingService, settings: Settings | None = None) -> TrackerApp:
+def make_app(
+    service: FilingService, settings: Settings | None = None, *, initial: FilingQuery | None = None
+) -> TrackerApp:
     """Build the dashboard on a service (the CLI, tests, snapshots and the benchmark all call this)."""
-    return TrackerApp(service, settings)
+    return TrackerApp(service, settings, initial=initial)
 
 
-def run_dashboard(service: FilingService, settings: Settings | None = None) -> None:
-    """Run the dashboard in this terminal until the user quits."""
-    make_app(service, settings).run()
+def run_dashboard(
+    service: FilingService, settings: Settings | None = None, *, view: str | None = None
+) -> None:
+    """Run the dashboard in this terminal until the user quits; `view` opens a saved view.
+
+    Raises `UsageError` for an unknown view (before the screen is taken over).
+    """
+    initial = None
+    if view:
+        from tracker.filings.views import find_view
+
+        initial = find_view(view, settings or service.settings).query
+    make_app(service, settings, initial=initial).run()

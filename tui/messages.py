@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from textual.message import Message
 
@@ -67,6 +68,13 @@ class RefreshFailed(Message, bubble=False):
 
 
 @dataclass
+class ChangeFeedLost(Message, bubble=False):
+    """The database's change notifications are unavailable or were lost; the app polls instead."""
+
+    error: str
+
+
+@dataclass
 class FilingsLoaded(Message, bubble=False):
     """The total and the pages around the viewport, for one query (the first thing a user sees)."""
 
@@ -77,6 +85,10 @@ class FilingsLoaded(Message, bubble=False):
     pages: Mapping[int, Page]
     now: datetime
     """The service clock when loaded; "days in stage" counts from it."""
+    position: int | None = None
+    """Where the filing to keep or select now stands in the result (None: start at the top or stay)."""
+    ref_width: int = 8
+    """Characters in the longest reference in the database."""
 
 
 @dataclass
@@ -89,11 +101,14 @@ class StageCountsLoaded(Message, bubble=False):
 
 @dataclass
 class DeadlinesLoaded(Message, bubble=False):
-    """The most urgent running deadline of some filings on screen (None: no rules layer to ask)."""
+    """The most urgent running deadline of some filings on screen (None: no rules layer to ask), and which of
+    them changed since the person last looked."""
 
     generation: int
     filing_ids: tuple[int, ...]
     cells: Mapping[int, DeadlineCell] | None
+    changed: frozenset[int] = frozenset()
+    """Those of the filings that moved since the person last looked."""
 
 
 @dataclass
@@ -189,3 +204,11 @@ class SmsRetried(Message, bubble=False):
     """A failed or unknown SMS was queued again (None: the filing had none to retry)."""
 
     notification: Notification | None
+
+
+@dataclass
+class ViewExported(Message, bubble=False):
+    """The current view was written to a CSV file."""
+
+    path: Path
+    rows: int

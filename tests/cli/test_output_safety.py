@@ -181,3 +181,19 @@ def test_dashboard_cells_escape_control_characters() -> None:
 
     cell = fit("a\x1b[2Jb", 20)
     assert "\x1b" not in cell and "\\x1b" in cell
+
+
+def test_every_text_output_of_the_cli_goes_through_the_sanitiser() -> None:
+    """One choke point: commands and text modules print with `echo`/`table` (which escape), never directly."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "tracker" / "cli"
+    allowed = {root / "text" / "common.py", root / "main.py"}
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        if path not in allowed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"click\.echo\(|(?<![\w.])print\(|sys\.stdout\.write\(", line) and "# raw: " not in line
+    ]
+    assert offenders == []

@@ -222,10 +222,10 @@ def test_dates_record_clear_and_scope_the_deadlines(beian: Beian) -> None:
     assert ok(beian("dates", ref, "--launch", "2030-06-03", "--json")).json()["launch_date"] == "2030-06-03"
     text = beian("dates", ref)
     assert "2030-06-03" in text.out and "D1 上线后履行备案 (file after service launch)" in text.out
-    assert "no holiday data for 2030" in text.err  # a guessed calendar is never silent
+    assert "2030 调休 not yet published" in text.err  # a provisional calendar is never silent
     due = ok(beian("due", "--json")).json()
     assert any("2030" in w for w in due["warnings"])
-    assert "no holiday data for 2030" in ok(beian("due")).err
+    assert "2030 调休 not yet published" in ok(beian("due")).err
     assert ok(beian("dates", ref, "--no-public-opinion", "--json")).json()["deadlines"] == []
     ok(beian("dates", ref, "--public-opinion"))
     assert "contradict" in beian("dates", ref, "--launch", "2030-06-03", "--clear", "launch").fails_cleanly(2)

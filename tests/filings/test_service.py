@@ -144,7 +144,7 @@ def test_effective_time_cannot_precede_the_previous_event(service: FilingService
     org_with_approved_entity(service)
     ref = new_algorithm(service)
     service.advance(ref, "submit", at=clock.now - timedelta(days=10))
-    with pytest.raises(UsageError, match="before the previous event"):
+    with pytest.raises(TransitionRefused, match="before its previous event"):
         service.advance(ref, "pass_review", at=clock.now - timedelta(days=11))
     service.advance(ref, "pass_review", at=clock.now - timedelta(days=2))
     assert service.history(ref)[-1].effective_at == clock.now - timedelta(days=2)
@@ -207,7 +207,9 @@ def test_list_filters_sorts_counts_and_windows(service: FilingService) -> None:
     assert [f.ref for f in service.filings(FilingQuery(organisation="云帆"))] == [c]
     assert [f.ref for f in service.filings(FilingQuery(text="检索"))] == [b]
     assert [f.ref for f in service.filings(FilingQuery(kinds=(Kind.ENTITY,)))] == ["ENT-0001"]
-    assert [f.ref for f in service.filings(FilingQuery(sort="title", descending=True, limit=2))] == [b, a]
+    # titles by pinyin, descending: 主体 zhǔ, 云帆 yún, 星河推荐 tuī, 星河检索 jiǎn
+    by_title = FilingQuery(sort="title", descending=True, limit=4)
+    assert [f.ref for f in service.filings(by_title)] == ["ENT-0001", c, a, b]
     assert [f.ref for f in service.filings(FilingQuery(offset=1, limit=2))] == ["ALG-0002", "ALG-0003"]
     assert service.count(FilingQuery(kinds=(Kind.ALGORITHM,))) == 3
     counts = service.stage_counts(FilingQuery(stages=(Stage.DRAFT,)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers.cli import Beian
-from tests.helpers.dump import dump
+from tests.helpers.dump import dump_database
 from tracker.domain import limits
 
 ORG = "北京星河智算科技有限公司"
@@ -58,10 +58,10 @@ REFUSED = {
 def test_unstorable_text_is_refused_the_same_way_on_both_databases(
     filled: Beian, db_url: str, args: tuple[str, ...]
 ) -> None:
-    before = dump(db_url)
+    before = dump_database(db_url)
     line = filled(*args).fails_cleanly(2)
     assert "characters" in line or "NUL" in line or "UTF-8" in line
-    assert dump(db_url) == before
+    assert dump_database(db_url) == before
 
 
 def test_text_at_the_limits_is_stored_on_both_databases(filled: Beian) -> None:

@@ -119,9 +119,11 @@ class FakeSender:
     def fetch(self, sid: str) -> Delivery:
         return self.statuses.get(sid, Delivery(sid, "sent"))
 
-    def lookup(self, to: str, body: str, since: datetime) -> Delivery | None:
+    def lookup(
+        self, to: str, body: str, since: datetime, exclude: frozenset[str] = frozenset()
+    ) -> Delivery | None:
         for sid, phone, text in self.sent:
-            if phone == to and text == body:
+            if phone == to and text == body and sid not in exclude:
                 return Delivery(sid, "delivered")
         return None
 

@@ -28,6 +28,8 @@ OTHER_ORG = "深圳灵犀互娱科技有限公司"
 OTHER_CODE = "91440300MA5D7E8F96"
 
 M = TypeVar("M", bound=Message)
+CHANGE_WATCHER = "changes"
+"""The worker group of the app's change watcher, which runs as long as the app does."""
 
 
 def fixed_clock() -> datetime:
@@ -99,7 +101,10 @@ async def settle(pilot: Pilot[Any], polls: int = 250) -> None:
     quiet = 0
     for _ in range(polls):
         await pilot.pause(0.02)
-        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        busy = any(
+            w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != CHANGE_WATCHER
+            for w in pilot.app.workers
+        )
         waiting = any(isinstance(s, DashboardScreen) and s.deadlines_pending for s in pilot.app.screen_stack)
         quiet = 0 if busy or waiting else quiet + 1
         if quiet >= 3:

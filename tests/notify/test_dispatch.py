@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from tests.helpers.clock import FakeClock
 from tests.helpers.sms import FakeSender, World, make_world, permanent, retryable
 from tracker.config import Settings
-from tracker.notify.dispatch import backoff, dispatch_pending
+from tracker.notify.dispatch import dispatch_pending
+from tracker.notify.retry import backoff
 from tracker.notify.sender import Delivery, SendError
 from tracker.notify.service import NotifyService
 from tracker.store.tables import OutboxRow
@@ -169,20 +170,59 @@ def test_an_abandoned_claim_goes_back_to_pending_after_the_lease(
     assert (report.requeued, report.sent) == (1, 1)
 
 
-def test_an_interrupted_send_becomes_unknown_and_is_never_resent_automatically(
+def test_an_interrupted_send_is_sent_again_only_once_twilio_is_found_not_to_have_it(
     notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
     _force(world, status="sending", attempts=1, claimed_by="other-host:123:abcd", claimed_at=clock())
+    clock.tick(minutes=4)  # the claim may still be alive: nothing happens
+    assert (notify.dispatch_pending().interrupted, fake.attempts) == (0, 0)
+    clock.tick(minutes=2)  # past the lease, and past twilio_timeout + sms_lookup_delay_seconds
+    report = notify.dispatch_pending()
+    assert (report.interrupted, report.resent, report.sent) == (1, 1, 1)
+    assert fake.attempts == 1
+    [n] = notify.notifications()
+    assert (n.status, n.attempts) == ("sent", 2)
+
+
+def test_an_interrupted_send_that_reached_twilio_is_recorded_not_resent(
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
+) -> None:
+    notify.add_recipient("13800138000", organisation=world.org_id)
+    world.transition("approve")
+    [queued] = notify.notifications()
+    fake.sent.append(("SM" + "c" * 32, queued.phone, queued.body))  # Twilio had accepted it
+    _force(world, status="sending", attempts=1, claimed_by="other-host:123:abcd", claimed_at=clock())
     clock.tick(minutes=6)
     report = notify.dispatch_pending()
-    assert (report.interrupted, report.sent, report.unknown) == (1, 0, 1)
-    clock.tick(hours=1)
-    assert notify.dispatch_pending().sent == 0
+    assert (report.interrupted, report.found, report.sent) == (1, 1, 0)
     assert fake.attempts == 0
     [n] = notify.notifications()
-    assert n.status == "unknown" and n.error_message and "may or may not" in n.error_message
+    assert (n.status, n.sid) == ("sent", "SM" + "c" * 32)
+
+
+def test_an_interrupted_send_is_not_looked_up_before_twilio_could_have_listed_it(
+    notify: NotifyService, fake: FakeSender, queued: int, world: World, clock: FakeClock
+) -> None:
+    dead = f"{socket.gethostname()[:48]}:{_dead_pid()}:dead"
+    _force(world, status="sending", attempts=1, claimed_by=dead, claimed_at=clock())
+    report = notify.dispatch_pending()  # recovered at once: its process is gone
+    assert (report.interrupted, report.unknown, fake.attempts) == (3, 3, 0)
+    wait = notify.settings.twilio_timeout + notify.settings.sms_lookup_delay_seconds
+    assert notify.next_due() == clock() + timedelta(seconds=wait)
+    clock.tick(seconds=wait)
+    assert notify.dispatch_pending().sent == 3
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    return int(child.stdout)
 
 
 def test_a_claim_by_a_dead_process_on_this_host_is_recovered_at_once(
@@ -236,18 +276,46 @@ def test_status_polling_and_looking_up_unknown_messages(
     assert notify.refresh_status().checked == 0  # final statuses are not polled again
 
 
-def test_an_unknown_message_twilio_never_saw_needs_a_forced_retry(
+def test_an_unknown_message_twilio_never_saw_is_queued_again_by_status(
     notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
 ) -> None:
     notify.add_recipient("13800138000", organisation=world.org_id)
     world.transition("approve")
-    _force(world, status="unknown", claimed_at=clock())
+    _force(world, status="unknown", attempts=1, claimed_at=clock())
     assert notify.refresh_status().not_found == 1
+    [n] = notify.notifications()
+    assert n.status == "pending" and "not found among Twilio's messages" in (n.error_message or "")
+    assert notify.dispatch_pending().sent == 1
+    assert fake.attempts == 1
+
+
+def test_an_unknown_message_is_resent_by_hand_only_with_force(
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
+) -> None:
+    notify.add_recipient("13800138000", organisation=world.org_id)
+    world.transition("approve")
+    _force(world, status="unknown", attempts=1, next_attempt_at=clock() + timedelta(minutes=1))
     [n] = notify.notifications()
     with pytest.raises(Exception, match="may already have been sent"):
         notify.retry(n.id)
     assert notify.retry(n.id, force=True).status == "pending"
     assert notify.dispatch_pending().sent == 1
+
+
+def test_an_unknown_message_out_of_attempts_fails_only_if_twilio_does_not_have_it(
+    notify: NotifyService, fake: FakeSender, world: World, clock: FakeClock
+) -> None:
+    notify.add_recipient("13800138000", organisation=world.org_id)
+    notify.add_recipient("13900139000", organisation=world.org_id)
+    world.transition("approve")
+    first, second = sorted(notify.notifications(), key=lambda n: n.id)
+    fake.sent.append(("SM" + "d" * 32, second.phone, second.body))
+    _force(world, status="unknown", attempts=3)  # sms_max_attempts here
+    report = notify.dispatch_pending()
+    assert (report.found, report.failed, report.sent, fake.attempts) == (1, 1, 0, 0)
+    by_id = {n.id: n for n in notify.notifications()}
+    assert by_id[first.id].status == "failed" and "not sent" in (by_id[first.id].error_message or "")
+    assert (by_id[second.id].status, by_id[second.id].sid) == ("sent", "SM" + "d" * 32)
 
 
 def test_an_unknown_message_can_be_marked_sent_by_hand(

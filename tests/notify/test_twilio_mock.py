@@ -81,33 +81,39 @@ def test_unsubscribed_fails_with_its_code(
     assert (n.status, n.error_code) == ("failed", 21610)
 
 
-def test_429_then_success_is_retried(
+def test_429_pauses_without_using_an_attempt_then_sends(
     twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService
 ) -> None:
     before = twilio_mock.message_posts()
     settings = twilio_mock.settings()
-    assert _send(world, settings, clock, "code=429").retrying == 1
+    report = _send(world, settings, clock, "code=429")
+    assert report.paused == 1 and report.stopped is not None and "rate-limiting" in report.stopped
     n = _only(world, clock)
-    assert (n.status, n.error_code) == ("pending", 20429)
-    clock.tick(seconds=1)  # backoff 1 s → due after 0.5–1 s
+    assert (n.status, n.error_code, n.attempts) == ("pending", 20429, 0)
+    assert report.paused_until is not None and n.next_attempt_at == report.paused_until
+    clock.now = report.paused_until  # no Retry-After from the mock: a back-off of at most 1 s here
     assert _send(world, settings, clock).sent == 1
     n = _only(world, clock)
-    assert (n.status, n.attempts, n.error_code) == ("sent", 2, None)
+    assert (n.status, n.attempts, n.error_code) == ("sent", 1, None)
     assert twilio_mock.message_posts() - before == 2
 
 
 @pytest.mark.parametrize("code", [500, 503])
-def test_server_errors_are_retried_up_to_the_limit(
+def test_a_server_error_is_looked_up_at_twilio_before_it_is_sent_again(
     twilio_mock: TwilioMock, world: World, clock: FakeClock, one_row: NotifyService, code: int
 ) -> None:
     before = twilio_mock.message_posts()
-    settings = twilio_mock.settings(sms_max_attempts=3)
-    for _ in range(4):
-        _send(world, settings, clock, f"code={code}")
-        clock.tick(minutes=10)
+    settings = twilio_mock.settings()
+    assert _send(world, settings, clock, f"code={code}").unsure == 1
     n = _only(world, clock)
-    assert (n.status, n.attempts, n.error_code) == ("failed", 3, 20000 + code)
-    assert twilio_mock.message_posts() - before == 3
+    assert (n.status, n.attempts, n.error_code) == ("unknown", 1, 20000 + code)
+    assert _send(world, settings, clock).sent == 0  # not before sms_lookup_delay_seconds
+    clock.tick(seconds=settings.sms_lookup_delay_seconds)
+    report = _send(world, settings, clock)  # the mock lists only its example message: not ours
+    assert (report.resent, report.sent) == (1, 1)
+    n = _only(world, clock)
+    assert (n.status, n.attempts) == ("sent", 2)
+    assert twilio_mock.message_posts() - before == 2
 
 
 def test_bad_credentials_fail_the_row_and_stop(

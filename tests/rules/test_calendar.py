@@ -10,7 +10,7 @@ import pytest
 from tracker.locations import data_dir
 from tracker.rules import RulesError, WorkCalendar, load_calendar
 
-NO_2027 = "no holiday data for 2027: counted Monday–Friday"
+PROVISIONAL_2027 = "provisional: 2027 调休 not yet published; counted with the statutory holidays only"
 
 
 @pytest.mark.parametrize(
@@ -80,21 +80,26 @@ def test_inverse_of_add_workdays(calendar: WorkCalendar) -> None:
         assert calendar.workdays_between(start, due).days == n
 
 
-def test_2027_falls_back_to_weekdays_with_a_warning(calendar: WorkCalendar) -> None:
-    result = calendar.add_workdays(date(2027, 3, 1), 5)  # Monday
+def test_2027_is_provisional_with_the_statutory_holidays(calendar: WorkCalendar) -> None:
+    result = calendar.add_workdays(date(2027, 3, 1), 5)  # Monday; no statutory day that week
     assert result.date == date(2027, 3, 8)
-    assert result.warnings == (NO_2027,)
-    assert calendar.workdays_between(date(2027, 3, 1), date(2027, 3, 8)).warnings == (NO_2027,)
-    assert calendar.warning_for(date(2027, 6, 1)) == NO_2027
+    assert result.warnings == (PROVISIONAL_2027,)
+    assert result.provisional is True
+    between = calendar.workdays_between(date(2027, 3, 1), date(2027, 3, 8))
+    assert (between.days, between.warnings, between.provisional) == (5, (PROVISIONAL_2027,), True)
+    assert calendar.warning_for(date(2027, 6, 1)) == PROVISIONAL_2027
     assert calendar.warning_for(date(2026, 6, 1)) is None
-    assert calendar.coverage(2027) == "none"
+    assert calendar.is_provisional(date(2027, 6, 1)) and not calendar.is_provisional(date(2026, 6, 1))
+    assert calendar.coverage(2027) == "statutory"
 
 
-def test_counting_into_2027_warns_but_within_2026_does_not(calendar: WorkCalendar) -> None:
+def test_counting_into_2027_is_provisional_but_within_2026_is_not(calendar: WorkCalendar) -> None:
     into = calendar.add_workdays(date(2026, 12, 25), 10)
-    assert into.date == date(2027, 1, 8)  # 2027-01-01 counted as a working day: no data says otherwise
-    assert into.warnings == (NO_2027,)
-    assert calendar.add_workdays(date(2026, 12, 1), 10).warnings == ()
+    assert into.date == date(2027, 1, 11)  # 2027-01-01 (元旦) is a statutory holiday whatever the schedule
+    assert into.warnings == (PROVISIONAL_2027,)
+    assert into.provisional is True
+    within = calendar.add_workdays(date(2026, 12, 1), 10)
+    assert (within.warnings, within.provisional) == ((), False)
 
 
 def test_package_alone_never_raises_for_unknown_years() -> None:

@@ -123,12 +123,15 @@ def test_no_d4_outside_review_or_for_entities(rules: RuleSet, calendar: WorkCale
     )
 
 
-def test_deadline_in_a_year_without_data_says_so(rules: RuleSet, calendar: WorkCalendar) -> None:
+def test_deadline_in_an_unpublished_year_is_provisional(rules: RuleSet, calendar: WorkCalendar) -> None:
     [d1] = run(
         rules, calendar, Kind.ALGORITHM, Stage.DRAFT, date(2026, 12, 28), launch_date=date(2026, 12, 24)
     )
-    assert d1.due_date == date(2027, 1, 7)
-    assert d1.warnings == ("no holiday data for 2027: counted Monday–Friday",)
+    assert d1.due_date == date(2027, 1, 8)  # 元旦 2027-01-01 skipped
+    assert d1.warnings == (
+        "provisional: 2027 调休 not yet published; counted with the statutory holidays only",
+    )
+    assert d1.provisional is True
 
 
 def test_due_soon_threshold_can_be_overridden(rules: RuleSet, calendar: WorkCalendar) -> None:

@@ -192,7 +192,7 @@ def test_genai_filing_prior_is_months_long(rules: RuleSet, calendar: WorkCalenda
     assert result.p80_date > result.median_date
 
 
-def test_forecast_into_2027_warns(rules: RuleSet, calendar: WorkCalendar) -> None:
+def test_forecast_into_2027_says_it_is_provisional(rules: RuleSet, calendar: WorkCalendar) -> None:
     result = run(
         rules,
         calendar,
@@ -202,7 +202,10 @@ def test_forecast_into_2027_warns(rules: RuleSet, calendar: WorkCalendar) -> Non
         entered=date(2026, 11, 2),
         today=date(2026, 11, 30),
     )
-    assert "no holiday data for 2027: counted Monday–Friday" in result.warnings
+    assert (
+        "provisional: 2027 调休 not yet published; counted with the statutory holidays only"
+        in result.warnings
+    )
 
 
 @pytest.mark.parametrize("stage", [Stage.APPROVED, Stage.REJECTED, Stage.WITHDRAWN])

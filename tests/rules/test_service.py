@@ -285,13 +285,14 @@ def test_due_sorts_filters_and_pages(service: FilingService, clock: FakeClock) -
     assert service.rules.overdue_filing_ids(regulator=False) == {service.filing(launched).id}
 
 
-def test_a_year_without_holiday_data_is_flagged(service: FilingService, clock: FakeClock) -> None:
+def test_a_year_without_a_published_schedule_is_flagged(service: FilingService, clock: FakeClock) -> None:
     clock.now = datetime(2026, 12, 28, 1, 0, tzinfo=UTC)
     approved_org(service)
     ref = algorithm(service, launch_date=date(2026, 12, 24))
     [d1] = service.rules.deadlines(ref)
-    assert d1.due_date == date(2027, 1, 7)
-    assert any("no holiday data for 2027" in w for w in d1.warnings)
+    assert d1.due_date == date(2027, 1, 8)  # 元旦 skipped: a statutory holiday whatever the schedule
+    assert d1.provisional is True
+    assert any("2027 调休 not yet published" in w for w in d1.warnings)
 
 
 # -- forecasts -------------------------------------------------------------------------------------

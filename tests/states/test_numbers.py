@@ -10,6 +10,7 @@ from states import (
     AlgorithmType,
     Kind,
     check_filing_number,
+    extract_filing_number,
     filing_number_warnings,
     normalise_filing_number,
 )
@@ -125,10 +126,12 @@ def test_display_variants_normalise(shown: str, stored: str) -> None:
     assert check_filing_number(Kind.ALGORITHM, shown, type_of(stored)) is None
 
 
-def test_full_width_digits_are_not_digits() -> None:
-    assert check_filing_number(
-        Kind.ALGORITHM, "网信算备１１０１０８823483901230031号", AlgorithmType.GENERATIVE
-    )
+def test_full_width_digits_are_read_as_digits() -> None:
+    # Chinese input methods type full-width digits; the stored number holds ASCII digits only
+    typed = "网信算备１１０１０８823483901230031号"
+    assert check_filing_number(Kind.ALGORITHM, typed, AlgorithmType.GENERATIVE) is None
+    assert extract_filing_number(typed).number == "网信算备110108823483901230031号"
+    assert ALGO_FILING_NO.match(extract_filing_number(typed).number)
 
 
 @pytest.mark.parametrize("declared", [t for t in AlgorithmType if t is not AlgorithmType.RECOMMENDATION])

@@ -103,8 +103,14 @@ def test_db_goes_before_or_after_the_command(
 
 
 def test_known_revisions_are_the_migrations() -> None:
-    from tracker.store.db import KNOWN_REVISIONS, SCHEMA_HEAD
+    import re
+
+    from tracker.store.db import SCHEMA_HEAD, known_revisions
     from tracker.store.schema import MIGRATIONS
 
-    files = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
-    assert tuple(files) == KNOWN_REVISIONS and KNOWN_REVISIONS[-1] == SCHEMA_HEAD
+    revisions = [
+        re.search(r'^revision = "([^"]+)"', p.read_text(encoding="utf-8"), re.MULTILINE)
+        for p in sorted((MIGRATIONS / "versions").glob("[0-9]*.py"))
+    ]
+    assert tuple(m.group(1) for m in revisions if m) == known_revisions()
+    assert known_revisions()[-1] == SCHEMA_HEAD

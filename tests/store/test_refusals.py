@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.cli import Beian, run_beian
-from tests.helpers.dump import dump
+from tests.helpers.dump import dump_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,12 +125,12 @@ def _stamp(url: str, revision: str) -> None:
 
 def test_a_database_from_a_newer_beian_says_so(beian_sqlite: Beian, sqlite_url: str) -> None:
     _stamp(sqlite_url, "0042")
-    before = dump(sqlite_url)
+    before = dump_database(sqlite_url)
     for args in (("list",), ("init",), ("show", "1")):
         line = beian_sqlite(*args).fails_cleanly(5)
         assert "written by a newer beian (revision 0042)" in line and "upgrade beian" in line
         assert "beian init" not in line
-    assert dump(sqlite_url) == before
+    assert dump_database(sqlite_url) == before
 
 
 def test_init_refuses_a_file_that_is_not_a_database(
@@ -173,15 +173,14 @@ def test_init_refuses_another_applications_postgresql_schema(
 
     import psycopg
 
-    from tests.conftest import PG_URL
-
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    pg = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    plain = pg.replace("postgresql+psycopg://", "postgresql://")
     schema = f"foreign_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
         conn.execute(f'CREATE TABLE "{schema}".invoices (id int)')
     try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        url = f"{pg}?options=-csearch_path%3D{schema}"
         line = run_beian(capsys, "--db", url, "init").fails_cleanly(5)
         assert "another application" in line and "invoices" in line
         with psycopg.connect(plain) as conn:
@@ -250,19 +249,18 @@ def test_an_ascii_only_locale_writes_escapes_not_a_traceback(
     assert done.returncode == 0 and b"\\u" in done.stdout
 
 
-@pytest.mark.pg
 def test_a_row_locked_on_postgresql_is_a_storage_error_after_the_lock_timeout(
-    pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
 
-    from tests.conftest import _reset_pg
-
-    _reset_pg(pg_url)
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's busy timeout is tested with the racing writers")
+    pg_url = db_url
     beian = lambda *a: run_beian(capsys, "--db", pg_url, *a)  # noqa: E731
     assert beian("org", "add", "北京星河智算科技有限公司", "--credit-code", "91110108MA01A2B3CF").code == 0
     assert beian("add", "星河写作助手", "--org", "北京星河智算科技有限公司").code == 0
-    before = dump(pg_url)
+    before = dump_database(pg_url)
     monkeypatch.setenv("BEIAN_LOCK_TIMEOUT", "1")
     plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain) as holder:
@@ -271,7 +269,7 @@ def test_a_row_locked_on_postgresql_is_a_storage_error_after_the_lock_timeout(
             line = beian(*args).fails_cleanly(5)
             assert "locked by another session" in line
         holder.rollback()
-    assert dump(pg_url) == before
+    assert dump_database(pg_url) == before
     assert beian("advance", "ALG-0001", "withdraw").code == 0
 
 

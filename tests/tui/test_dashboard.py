@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -14,6 +15,7 @@ from tracker.filings.service import FilingService
 from tui.app import make_app
 from tui.messages import (
     ActionFailed,
+    ChangeFeedLost,
     FilingAdvanced,
     FilingsLoaded,
     OutcomesLoaded,
@@ -163,7 +165,8 @@ async def test_a_write_from_another_service_appears_and_keeps_the_selection(
 
 
 class UnreachableService(FilingService):
-    """The real service whose revision poll fails while `down` is set, as when the database is unreachable."""
+    """The real service whose revision read and change feed fail while `down` is set, as when the database is
+    unreachable (the listening connection drops first, then every poll fails)."""
 
     down = False
 
@@ -171,6 +174,22 @@ class UnreachableService(FilingService):
         if self.down:
             raise StorageError("cannot use the database: connection refused")
         return super().revision()
+
+    def change_feed(self) -> Any:
+        feed, service = super().change_feed(), self
+
+        class Dropping:
+            push = feed.push
+
+            def wait(self, timeout: float) -> bool:
+                if service.down:
+                    raise StorageError("lost the change notifications: connection refused")
+                return feed.wait(timeout)
+
+            def close(self) -> None:
+                feed.close()
+
+        return Dropping()
 
 
 async def test_a_failing_refresh_shows_a_notice_and_the_app_keeps_running(
@@ -183,10 +202,14 @@ async def test_a_failing_refresh_shows_a_notice_and_the_app_keeps_running(
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await wait_for(pilot, messages, FilingsLoaded)
         service.down = True
+        await wait_for(pilot, messages, ChangeFeedLost)
         await wait_for(pilot, messages, RefreshFailed)
         await pilot.pause()
         titles = [n.title for n in app._notifications]
         assert any("Refresh failed" in (t or "") for t in titles)
+        assert sum("Live updates off" in (t or "") for t in titles) == 1, (
+            "falls back to polling, says so once"
+        )
         table = app.screen.query_one(FilingTable)
         await pilot.press("down")
         assert table.cursor == 1, "the dashboard still answers the keyboard"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 
@@ -26,6 +27,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.dialogs.forms import EditFilingScreen, NewFilingScreen, NewOrganisationScreen
 from tui.screens.dialogs.help import HelpScreen
+from tui.view.labels import key_label
 from tui.widgets.filing_table import FilingTable
 from tui.widgets.panels import DeadlinesPanel, EventsPanel, FieldsPanel, MaterialsPanel, TimelinePanel
 
@@ -141,14 +143,22 @@ async def test_every_key_binding_is_in_the_command_palette_and_the_help(service:
         await wait_for(pilot, messages, FilingsLoaded)
         screen = app.screen
         titles = {c.title for c in dashboard_commands(app, screen)}
-        for binding in DashboardScreen.BINDINGS:
-            assert getattr(binding, "description", None) in titles
-        assert "Sort by title descending" in titles and "Language: 中文" in titles
+        for binding in Binding.make_bindings(DashboardScreen.BINDINGS):
+            assert key_label(binding.action, "both", binding.description) in titles
+        assert "按名称降序排序 Sort by title descending" in titles and "语言 Language: 中文" in titles
+        app.language = "en"
+        titles = {c.title for c in dashboard_commands(app, screen)}
+        assert {"Sort by title descending", "Filter: Overdue", "View: Waiting on us"} <= titles
+        app.language = "zh"
+        titles = {c.title for c in dashboard_commands(app, screen)}
+        assert {"按名称降序排序", "筛选: 已逾期", "视图: 等待我方", "导出当前视图 (CSV)"} <= titles
+        footer = {b.description for _, b, _, _ in screen.active_bindings.values()}
+        assert {"筛选", "记录事件", "退出"} <= footer, "the footer follows the language"
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = shown_text(app.screen.query_one("#help Static", Static))
         for _zh, _en, bindings in app.help_sections():
-            for binding in bindings:
-                assert getattr(binding, "description", "") in shown
+            for binding in Binding.make_bindings(bindings):
+                assert key_label(binding.action, "zh", binding.description) in shown
         await pilot.press("escape")
         assert app.screen is screen

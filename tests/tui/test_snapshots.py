@@ -75,3 +75,40 @@ def test_empty_state(snap_compare: Snap, service: FilingService) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(service), terminal_size=SIZE, run_before=run_before)
+
+
+SIZES = {"80x24": (80, 24), "160x45": (160, 45)}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_main_screen_at_real_terminal_sizes(
+    snap_compare: Snap, make_service: Callable[..., FilingService], size: str, lang: str
+) -> None:
+    """80×24: the stage list collapsed, ref, deadline and stage first; 160×45: every column and the funnel;
+    the footer, placeholders and counts in the display language."""
+    service = make_service(language=lang)
+    seed_demo(service)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        still_cursor(pilot)
+
+    assert snap_compare(make_app(service), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_advance_modal_at_80x24(
+    snap_compare: Snap, make_service: Callable[..., FilingService], lang: str
+) -> None:
+    """The advance dialog fits 80×24: events scroll, the buttons stay on screen."""
+    service = make_service(language=lang)
+    seed_demo(service)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await on_filing(pilot, "ALG-0009")
+        await pilot.press("a")
+        await settle(pilot)
+        still_cursor(pilot)
+
+    assert snap_compare(make_app(service), terminal_size=(80, 24), run_before=run_before)

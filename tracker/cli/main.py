@@ -162,15 +162,18 @@ def _fail(message: str, code: ExitCode) -> None:
 
 def commands() -> tuple[click.Command, ...]:
     """Every command of the core, in the order `beian --help` lists them (cheap: heavy imports are inside commands)."""
-    from tracker.cli.commands import events, filings, notify, orgs, rules, setup
+    from tracker.cli.commands import clocks, digest, events, exchange, filings, notify, orgs, rules, setup
 
     return (
         setup.init,
+        setup.backup,
+        setup.restore,
         setup.demo,
         orgs.org,
         filings.add,
         filings.list_,
         filings.show_,
+        filings.seen,
         events.events,
         events.advance,
         events.history,
@@ -181,6 +184,13 @@ def commands() -> tuple[click.Command, ...]:
         rules.dates,
         rules.due,
         rules.forecast_,
+        rules.rules_,
+        clocks.stats,
+        digest.digest,
+        exchange.import_,
+        exchange.export,
+        exchange.report,
+        exchange.calendar,
     )
 
 

@@ -26,7 +26,8 @@ class Organisation:
 
     id: int
     name: str
-    credit_code: str
+    credit_code: str | None
+    """None for an organisation imported from a CAC list, which gives only its name."""
     region: str | None
     created_at: datetime
 
@@ -114,7 +115,30 @@ SortKey = Literal[
     "returns",
     "filing_number",
     "updated_at",
+    "deadline",
 ]
+"""What a listing can be sorted by. Text sorts by pinyin (`tracker.filings.collation`), stages and kinds in
+process order, `deadline` by the most urgent running deadline (working days left); empty values come last
+in either direction."""
+
+WaitingOn = Literal["regulator", "us"]
+"""Whose move it is: the regulator's (a review stage) or the filer's (draft, returned)."""
+
+WAITING_ON: dict[str, tuple[Stage, ...]] = {
+    "regulator": (
+        Stage.INITIAL_REVIEW,
+        Stage.SECOND_REVIEW,
+        Stage.OFFLINE_CHECK,
+        Stage.FINAL_REVIEW,
+        Stage.UNDER_REVIEW,
+        Stage.PROVINCIAL_REVIEW,
+        Stage.NATIONAL_REVIEW,
+        Stage.CHANGE_REVIEW,
+        Stage.CANCELLATION_REVIEW,
+    ),
+    "us": (Stage.DRAFT, Stage.RETURNED),
+}
+"""The stages in which each side has the next move (DOMAIN §4: the CAC reviews, the filer submits and resubmits)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +154,29 @@ class FilingQuery:
     offset: int = 0
     limit: int | None = None
     ids: tuple[int, ...] = field(default=())
+    waiting_on: WaitingOn | None = None
+    """Only filings in a stage where this side has the next move (`WAITING_ON`)."""
+    overdue: bool = False
+    """Only filings with an overdue running statutory deadline (the filer's or the regulator's)."""
+    due_within: int | None = None
+    """Only filings whose most urgent running deadline is at most this many Chinese working days away
+    (工作日, 调休 counted; overdue ones included)."""
+
+    @property
+    def by_deadline(self) -> bool:
+        """Whether the rules layer decides the rows (a deadline filter or the deadline sort)."""
+        return self.overdue or self.due_within is not None or self.sort == "deadline"
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything but the sort and window narrows the result."""
+        return bool(
+            self.stages
+            or self.organisation
+            or self.kinds
+            or self.text
+            or self.ids
+            or self.waiting_on
+            or self.overdue
+            or self.due_within is not None
+        )

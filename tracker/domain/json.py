@@ -17,7 +17,15 @@ import states
 from states import Kind, Stage
 from tracker.domain.filings import Filing, Organisation, Transition
 from tracker.domain.notify import DispatchReport, Notification, Recipient, SmsPreview, StatusReport
-from tracker.domain.rules import DeadlineView, Forecast, MaterialStatus, StageEstimate
+from tracker.domain.rules import (
+    DeadlineView,
+    Forecast,
+    MaterialStatus,
+    RuleChange,
+    RulesInForce,
+    RuleVersion,
+    StageEstimate,
+)
 from tracker.timeutil import iso
 
 FILING_KEYS: tuple[str, ...] = (
@@ -229,6 +237,7 @@ def deadline_json(d: DeadlineView, f: Filing | None = None) -> dict[str, Any]:
         "regulator_sla": d.regulator_sla,
         "basis": d.basis,
         "warnings": list(d.warnings),
+        "provisional": d.provisional,
     }
 
 
@@ -306,3 +315,53 @@ def dispatch_json(report: DispatchReport) -> dict[str, Any]:
 def status_json(report: StatusReport) -> dict[str, Any]:
     """The stable JSON object of one delivery-status poll (`beian notify status`)."""
     return {**asdict(report), "statuses": dict(report.statuses), "summary": report.summary}
+
+
+def _iso_day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def rule_json(v: RuleVersion) -> dict[str, Any]:
+    """The stable JSON object of one rule version (`beian rules`)."""
+    return {
+        "section": v.section,
+        "key": v.key,
+        "zh": v.zh,
+        "en": v.en,
+        "detail": v.detail,
+        "source": v.source,
+        "cite": v.cite,
+        "effective_from": _iso_day(v.effective_from),
+        "effective_until": _iso_day(v.effective_until),
+        "effective_source": v.effective_source,
+        "effective_cite": v.effective_cite,
+    }
+
+
+def rule_change_json(c: RuleChange) -> dict[str, Any]:
+    """The stable JSON object of one change of the rules between two dates."""
+    return {
+        "day": c.day.isoformat(),
+        "change": c.change,
+        "section": c.rule.section,
+        "key": c.rule.key,
+        "before": rule_json(c.before) if c.before else None,
+        "after": rule_json(c.after) if c.after else None,
+    }
+
+
+def rules_json(view: RulesInForce, since: date | None, changes: tuple[RuleChange, ...]) -> dict[str, Any]:
+    """`beian rules --json`: the rules in force on a date, the calendar's state, and the changes since a date."""
+    return {
+        "at": view.day.isoformat(),
+        "rules_version": view.version,
+        "calendar": {
+            "year": view.day.year,
+            "coverage": view.calendar_coverage,
+            "provisional": view.calendar_provisional,
+            "warning": view.calendar_warning,
+        },
+        "rules": [rule_json(v) for v in view.rules],
+        "since": _iso_day(since),
+        "changes": [rule_change_json(c) for c in changes],
+    }

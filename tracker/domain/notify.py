@@ -29,8 +29,10 @@ class Notification:
     """One outbox row as a user sees it: what, to whom, and how delivery went."""
 
     id: int
-    filing_id: int
+    filing_id: int | None
+    """None for a message about no single filing (a digest summary)."""
     filing_ref: str
+    """The filing's reference, or `digest` for a digest summary."""
     phone: str
     event: str
     body: str
@@ -54,22 +56,32 @@ class DispatchReport:
     """False: nothing was sent, every pending row is still waiting ("SMS not configured")."""
     sent: int = 0
     retrying: int = 0
-    """Retryable failures (429, 5xx, timeouts) scheduled for a later attempt."""
+    """Failures that surely sent nothing (connection refused before sending…), scheduled for a later attempt."""
     failed: int = 0
-    """Permanent refusals, or rows out of attempts, in this pass."""
+    """Permanent refusals, rows out of attempts or out of time, in this pass."""
     requeued: int = 0
     """Claims abandoned by a dead dispatcher before they reached Twilio, put back to pending."""
     interrupted: int = 0
-    """Rows a dead dispatcher was handing to Twilio, now `unknown` (never resent automatically)."""
+    """Rows a dead dispatcher was handing to Twilio, now `unknown` (looked for at Twilio before any resend)."""
     pending: int = 0
     """Rows still waiting after this pass (due later, or not configured)."""
     unknown: int = 0
-    """Rows in `unknown` altogether, awaiting `beian notify status` or a person."""
+    """Rows in `unknown` altogether: they may have been sent, and are looked for at Twilio before any resend."""
     dry_run: bool = False
     previews: tuple[Notification, ...] = ()
     """With `dry_run`: the rows that would be sent now."""
     stopped: str | None = None
-    """Why the pass stopped early (Twilio refused the credentials), if it did."""
+    """Why the pass stopped early (credentials refused, rate limit, Twilio unreachable), if it did."""
+    unsure: int = 0
+    """Attempts of this pass whose outcome is unknown (no answer in time, connection lost, 5xx): now `unknown`."""
+    found: int = 0
+    """`unknown` rows found among Twilio's messages in this pass: `sent` with their SID, not sent again."""
+    resent: int = 0
+    """`unknown` rows Twilio turned out not to have: queued to be sent again."""
+    paused: int = 0
+    """Rows refused by a rate limit (or an unreachable Twilio) in this pass; not counted as attempts."""
+    paused_until: datetime | None = None
+    """When sending resumes after a rate limit or an unreachable Twilio (aware UTC), if the pass paused."""
 
     @property
     def summary(self) -> str:
@@ -80,16 +92,19 @@ class DispatchReport:
             return f"SMS not configured: {self.pending} message(s) wait and go out once Twilio is configured"
         parts = [f"{self.sent} sent"]
         for count, words in (
+            (self.found, "found at Twilio (not sent again)"),
+            (self.resent, "not found at Twilio (queued again)"),
             (self.retrying, "to retry"),
+            (self.unsure, "without an answer (looked for at Twilio before any resend)"),
             (self.failed, "failed"),
             (self.requeued, "re-queued after an interrupted run"),
-            (self.interrupted, "interrupted while sending (need a check)"),
+            (self.interrupted, "interrupted while sending (looked for at Twilio before any resend)"),
             (self.pending, "waiting"),
         ):
             if count:
                 parts.append(f"{count} {words}")
         if self.unknown:
-            parts.append(f"{self.unknown} unknown: check with `beian notify status`")
+            parts.append(f"{self.unknown} unknown (looked for at Twilio before any resend)")
         line = ", ".join(parts)
         return f"{line}; stopped: {self.stopped}" if self.stopped else line
 
@@ -104,7 +119,7 @@ class StatusReport:
     found: int = 0
     """`unknown` rows that Twilio turned out to have (now `sent`, with their SID)."""
     not_found: int = 0
-    """`unknown` rows Twilio has no trace of: resend with `beian notify retry ID --force`."""
+    """`unknown` rows Twilio has no trace of: queued again (or `failed` when out of attempts)."""
     errors: int = 0
     statuses: Mapping[str, int] = field(default_factory=dict)
     """Delivery status → number of messages, over the messages checked."""
@@ -117,7 +132,7 @@ class StatusReport:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "nothing to poll"
         line = f"checked {self.checked}: {counts}; {self.changed} changed"
         if self.found or self.not_found:
-            line += f"; unknown rows: {self.found} found at Twilio, {self.not_found} not found"
+            line += f"; unknown rows: {self.found} found at Twilio, {self.not_found} not found (queued again)"
         if self.errors:
             line += f"; {self.errors} could not be checked"
         return line

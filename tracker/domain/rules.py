@@ -1,4 +1,4 @@
-"""Rules domain objects: checklist items, running deadlines and forecasts.
+"""Rules domain objects: checklist items, running deadlines, forecasts, and the rules in force by date.
 
 Dates are Beijing calendar days; durations are Chinese working days (工作日, 调休 counted).
 """
@@ -60,6 +60,8 @@ class Deadline:
     """The period binds the regulator: an overrun is the regulator's, not the filer's."""
     basis: str
     warnings: tuple[str, ...] = ()
+    provisional: bool = False
+    """The count runs through a year whose 调休 schedule is not yet published: the due date may still move."""
 
     @property
     def label(self) -> str:
@@ -117,3 +119,66 @@ class Forecast:
     filing_id: int = 0
     """0 when computed for no stored filing (a what-if)."""
     ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVersion:
+    """One version of one rule of `data/rules/`, as `beian rules` lists it.
+
+    `key` is the material key, the deadline id (D1…) or the setting name; `detail` says in a line what the
+    rule asks (a material's conditions, a deadline's working days and trigger, a setting's value). The period
+    of effect is inclusive (Beijing dates; None leaves that end open) and has its own source.
+    """
+
+    section: Literal["material", "deadline", "setting"]
+    key: str
+    zh: str
+    en: str
+    detail: str
+    source: str
+    """Reliability tag of the rule (official, practitioner, …)."""
+    cite: str
+    effective_from: date | None = None
+    effective_until: date | None = None
+    effective_source: str | None = None
+    """Reliability tag of the dates of effect; None for a rule that always applies."""
+    effective_cite: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, "zh (en)"; a setting shows its name once."""
+        return self.zh if self.zh == self.en else f"{self.zh} ({self.en})"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    """One rule that started, stopped or changed on `day` (the first Beijing day the new state applies)."""
+
+    day: date
+    change: Literal["added", "removed", "changed"]
+    before: RuleVersion | None
+    """The version in force the day before (None for an added rule)."""
+    after: RuleVersion | None
+    """The version in force from `day` (None for a removed rule)."""
+
+    @property
+    def rule(self) -> RuleVersion:
+        """The version that describes the change: the new one, or the removed one."""
+        found = self.after or self.before
+        assert found is not None
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class RulesInForce:
+    """The rules in force on `day` (a Beijing date), and the state of that year's holiday calendar."""
+
+    day: date
+    version: str
+    """The rules set's `version` string."""
+    rules: tuple[RuleVersion, ...]
+    calendar_coverage: str
+    """Where `day`'s holiday schedule comes from: override, package, partial, statutory (provisional) or none."""
+    calendar_provisional: bool = False
+    """The year's 调休 schedule is not yet published: working days that year may still change."""
+    calendar_warning: str | None = None

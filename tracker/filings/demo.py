@@ -85,7 +85,7 @@ def _replay(service: FilingService, ref: str, start: Any, steps: list[list[Any]]
             event,
             at=when,
             actor="demo",
-            source="import",
+            source="demo",
             reason=extra
             if event in (Event.RETURN_FOR_REVISION, Event.REJECT, Event.REVOKE, Event.CANCEL_BY_REGULATOR)
             else None,

@@ -19,6 +19,9 @@ __all__ = [
     "list_json",
     "list_mappings",
     "list_rows",
+    "organisation_filter_matches",
+    "longest_ref",
+    "matching_ids",
     "stage_counts",
 ]
 
@@ -27,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from states import AlgorithmType, Event, Kind, Role, Stage
-from tracker.domain import REF_PREFIX, Filing, Organisation, Transition
+from tracker.domain import REF_PREFIX, Filing, Organisation, Transition, inputs
 from tracker.errors import Conflict, NotFound, StorageError, TransitionRefused, UsageError
 from tracker.filings.repo_listing import (
     FILING_COLUMNS,
@@ -35,9 +38,13 @@ from tracker.filings.repo_listing import (
     list_json,
     list_mappings,
     list_rows,
+    longest_ref,
+    matching_ids,
+    organisation_filter_matches,
     stage_counts,
 )
 from tracker.store.db import Unit
+from tracker.store.fold import fold
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 from tracker.timeutil import to_utc
 
@@ -49,13 +56,11 @@ def organisation_from_row(row: OrganisationRow) -> Organisation:
 
 
 def parse_ref(ref: str | int) -> tuple[str, Any]:
-    """('id', 12) for a numeric reference, ('ref', 'ALG-0001') for a human one."""
-    if isinstance(ref, int):
-        return "id", ref
-    text = ref.strip()
-    if text.isdigit():
-        return "id", int(text)
-    return "ref", text.upper()
+    """('id', 12) for a numeric reference, ('ref', 'ALG-0001') for a human one (see `inputs.parse_ref`).
+
+    Raises `UsageError` (empty), `NotFound` (an id no database can hold).
+    """
+    return inputs.parse_ref(ref)
 
 
 # Statements on the write path are built once: constructing them costs more than running them.
@@ -72,26 +77,66 @@ def find_filing(session: Session, ref: str | int) -> tuple[FilingRow, str]:
     statement = _FILING_BY_ID if how == "id" else _FILING_BY_REF
     found = session.exec(statement, params={"value": value}).first()
     if found is None:
-        raise NotFound(f"no filing {ref!s}", hint="`beian list` shows every reference")
+        raise NotFound(f"no filing {inputs.echo(ref)}", hint="`beian list` shows every reference")
     return found[0], found[1]
 
 
-def find_organisation(session: Session, key: str | int) -> OrganisationRow:
-    """An organisation by id, exact name, or credit code."""
-    text = str(key).strip()
+def organisation_statement(key: str | int) -> Any:
+    """SELECT of the organisation with this id, name (compared by `fold`) or credit code.
+
+    Raises `UsageError` (empty key), `NotFound` (an id no database can hold).
+    """
+    from tracker.filings.identity import normalise_credit_code
+
+    how, value = inputs.parse_org_key(key)
     statement = select(OrganisationRow)
-    if text.isdigit():
-        statement = statement.where(OrganisationRow.id == int(text))
-    else:
-        statement = statement.where(
-            or_(col(OrganisationRow.name) == text, col(OrganisationRow.credit_code) == text.upper())
+    if how == "id":
+        return statement.where(OrganisationRow.id == value)
+    return statement.where(
+        or_(
+            fold(OrganisationRow.name) == inputs.fold(str(value)),
+            col(OrganisationRow.credit_code) == normalise_credit_code(str(value)),
         )
-    row = session.exec(statement).first()
+    )
+
+
+def find_organisation(session: Session, key: str | int) -> OrganisationRow:
+    """An organisation by id, name (NFKC, case and invisible characters ignored), or credit code.
+
+    Raises `NotFound`, `UsageError` (empty key).
+    """
+    row: OrganisationRow | None = session.exec(organisation_statement(key)).first()
     if row is None:
         raise NotFound(
-            f"no organisation {text!r}", hint="`beian org list` shows them; `beian org add` adds one"
+            f"no organisation {inputs.echo(key)}",
+            hint="`beian org list` shows them; `beian org add` adds one",
         )
     return row
+
+
+def organisation_clash(session: Session, name: str, credit_code: str) -> str | None:
+    """Why a new organisation named `name` would be confused with an existing one, or None.
+
+    A name equal (by `fold`) to another's name, or equal to another's credit code.
+    """
+    from tracker.filings.identity import normalise_credit_code
+
+    key = inputs.fold(name)
+    for row in session.exec(
+        select(OrganisationRow).where(
+            or_(
+                fold(OrganisationRow.name) == key,
+                col(OrganisationRow.credit_code) == normalise_credit_code(name),
+                col(OrganisationRow.credit_code) == credit_code,
+            )
+        )
+    ).all():
+        if row.credit_code == credit_code:
+            return f"organisation {row.id} ({row.name}) already has credit code {credit_code}"
+        if inputs.fold(row.name) == key:
+            return f"an organisation named {row.name!r} exists already (id {row.id})"
+        return f"the name {inputs.echo(name)} is the credit code of organisation {row.id} ({row.name})"
+    return None
 
 
 def next_seq(session: Session, kind: Kind) -> int:
@@ -127,6 +172,10 @@ def update_filing_checked(session: Unit, filing_id: int, version: int, values: d
     building the history row afterwards would read the new stage as the one the filing left. The row
     keeps its loaded values until the caller refreshes it.
     """
+    if "title" in values:
+        from tracker.filings.collation import sort_key
+
+        values = {**values, "title_key": sort_key(values["title"])}
     columns = tuple(sorted(values))
     params = {f"set_{name}": values[name] for name in columns}
     params.update(match_id=filing_id, match_version=version, set_version=version + 1)
@@ -196,8 +245,10 @@ _ENTITY_APPROVED = select(_FILING_TABLE.c.id).where(
     _FILING_TABLE.c.kind == Kind.ENTITY.value,
     _FILING_TABLE.c.stage == Stage.APPROVED.value,
 )
+# case-insensitive, as `states.filing_number_key`: Beijing-DeepseekChat-… and Beijing-DeepSeekChat-… are one number
 _NUMBER_HOLDER = select(_FILING_TABLE.c.ref).where(
-    _FILING_TABLE.c.filing_number == bindparam("number"), _FILING_TABLE.c.id != bindparam("filing_id")
+    func.lower(_FILING_TABLE.c.filing_number) == func.lower(bindparam("number")),
+    _FILING_TABLE.c.id != bindparam("filing_id"),
 )
 
 
@@ -253,7 +304,7 @@ def load_filing(session: Unit, ref: str | int) -> dict[str, Any]:
     statement = _LOAD_BY_ID if how == "id" else _LOAD_BY_REF
     found = session.connection().execute(statement, {"value": value}).mappings().first()
     if found is None:
-        raise NotFound(f"no filing {ref!s}", hint="`beian list` shows every reference")
+        raise NotFound(f"no filing {inputs.echo(ref)}", hint="`beian list` shows every reference")
     loaded = dict(found)
     loaded["last_effective"] = to_utc(loaded["last_effective"])
     return loaded
@@ -295,8 +346,12 @@ def transition_from_mapping(m: Mapping[str, Any]) -> Transition:
 def insert_organisation(
     session: Session, *, name: str, credit_code: str, region: str | None, created_at: datetime
 ) -> Organisation:
-    """Add an organisation row; a name or credit code already taken is a `UsageError`."""
-    row = OrganisationRow(name=name, credit_code=credit_code, region=region, created_at=created_at)
+    """Add an organisation row (with its pinyin sort key); a name or credit code already taken is a `UsageError`."""
+    from tracker.filings.collation import sort_key
+
+    row = OrganisationRow(
+        name=name, credit_code=credit_code, region=region, created_at=created_at, name_key=sort_key(name)
+    )
     session.add(row)
     try:
         session.flush()  # the caller's transaction rolls back when this raises
@@ -308,8 +363,10 @@ def insert_organisation(
 
 
 def insert_filing(session: Session, values: Mapping[str, Any], organisation_name: str) -> Filing:
-    """Add a filing row holding `values` (every column but `id`); returns it as a domain object."""
-    row = FilingRow(**values)
+    """Add a filing row holding `values` (every column but `id` and the sort key); returns it as a domain object."""
+    from tracker.filings.collation import sort_key
+
+    row = FilingRow(**values, title_key=sort_key(values["title"]))
     session.add(row)
     session.flush()
     return filing_from_mapping({**row.model_dump(), "organisation_name": organisation_name})

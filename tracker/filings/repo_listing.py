@@ -13,59 +13,98 @@ from sqlmodel import Session, col, select
 
 import states
 from states import AlgorithmType, Kind, Role, Stage
-from tracker.domain import FilingQuery
+from tracker.domain import WAITING_ON, FilingQuery, inputs
 from tracker.domain.json import FILING_KEYS
+from tracker.store.fold import fold
 from tracker.store.tables import FilingRow, OrganisationRow
 
-_SORT_COLUMNS: dict[str, Any] = {
-    "organisation": OrganisationRow.name,
-    "title": FilingRow.title,
-    "kind": FilingRow.kind,
-    "stage": FilingRow.stage,
-    "stage_entered_at": FilingRow.stage_entered_at,
-    "returns": FilingRow.returns,
-    "filing_number": FilingRow.filing_number,
-    "updated_at": FilingRow.updated_at,
-}
+
+def _in_order(column: Any, members: Sequence[Any]) -> Any:
+    """An enum column as its position in `members` (process order, not the alphabet of the English keys)."""
+    return case({m.value: i for i, m in enumerate(members)}, value=column, else_=len(members))
+
+
+def _sort_columns() -> dict[str, Any]:
+    return {
+        # pinyin keys; rows written by older code without a key sort by their lower-cased text
+        "organisation": func.coalesce(OrganisationRow.name_key, func.lower(OrganisationRow.name)),
+        "title": func.coalesce(FilingRow.title_key, func.lower(FilingRow.title)),
+        "kind": _in_order(col(FilingRow.kind), list(Kind)),
+        "stage": _in_order(col(FilingRow.stage), list(Stage)),
+        "stage_entered_at": col(FilingRow.stage_entered_at),
+        "returns": col(FilingRow.returns),
+        "filing_number": col(FilingRow.filing_number),
+        "updated_at": col(FilingRow.updated_at),
+    }
+
+
+_NULLABLE_SORTS = frozenset({"filing_number"})
+"""Sorts whose column can be empty: empty values go last whichever the direction."""
 
 
 def _filtered(statement: Select[Any], query: FilingQuery, *, with_stages: bool = True) -> Select[Any]:
     if with_stages and query.stages:
         statement = statement.where(col(FilingRow.stage).in_([s.value for s in query.stages]))
+    if query.waiting_on:
+        statement = statement.where(col(FilingRow.stage).in_([s.value for s in WAITING_ON[query.waiting_on]]))
     if query.kinds:
         statement = statement.where(col(FilingRow.kind).in_([k.value for k in query.kinds]))
     if query.ids:
         statement = statement.where(col(FilingRow.id).in_(query.ids))
     if query.organisation:
-        text = query.organisation.strip()
-        if text.isdigit():
-            statement = statement.where(col(FilingRow.organisation_id) == int(text))
+        how, value = inputs.parse_org_key(query.organisation)
+        if how == "id":
+            statement = statement.where(col(FilingRow.organisation_id) == value)
         else:
+            statement = statement.where(_organisation_matches(str(value)))
+    if query.text:
+        needle = inputs.fold(query.text).strip()
+        if needle:
             statement = statement.where(
                 or_(
-                    func.lower(OrganisationRow.name).contains(text.lower(), autoescape=True),
-                    col(OrganisationRow.credit_code) == text.upper(),
+                    fold(FilingRow.title).contains(needle, autoescape=True),
+                    func.lower(FilingRow.ref).contains(needle, autoescape=True),
+                    fold(OrganisationRow.name).contains(needle, autoescape=True),
+                    fold(func.coalesce(FilingRow.filing_number, "")).contains(needle, autoescape=True),
                 )
             )
-    if query.text:
-        needle = query.text.strip().lower()
-        statement = statement.where(
-            or_(
-                func.lower(FilingRow.title).contains(needle, autoescape=True),
-                func.lower(FilingRow.ref).contains(needle, autoescape=True),
-                func.lower(OrganisationRow.name).contains(needle, autoescape=True),
-                func.coalesce(FilingRow.filing_number, "").contains(needle, autoescape=True),
-            )
-        )
     return statement
 
 
+def _organisation_matches(text: str) -> Any:
+    """Organisations whose name contains `text` (compared by `fold`) or whose credit code is `text`."""
+    from tracker.filings.identity import normalise_credit_code
+
+    return or_(
+        fold(OrganisationRow.name).contains(inputs.fold(text), autoescape=True),
+        col(OrganisationRow.credit_code) == normalise_credit_code(text),
+    )
+
+
+def organisation_filter_matches(session: Session, organisation: str) -> bool:
+    """Whether `list --org ORGANISATION` names at least one organisation (id, part of a name, credit code).
+
+    Raises `UsageError` (empty), `NotFound` (an id no database can hold).
+    """
+    how, value = inputs.parse_org_key(organisation)
+    statement = select(OrganisationRow.id)
+    if how == "id":
+        statement = statement.where(OrganisationRow.id == value)
+    else:
+        statement = statement.where(_organisation_matches(str(value)))
+    return session.exec(statement.limit(1)).first() is not None
+
+
 def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:
-    if query.sort == "ref":
+    """ORDER BY the query's sort; `deadline` (decided by the rules layer, in Python) falls back to the reference."""
+    if query.sort in ("ref", "deadline"):
         keys = [col(FilingRow.kind), col(FilingRow.seq)]
     else:
-        keys = [_SORT_COLUMNS[query.sort], col(FilingRow.id)]
-    return statement.order_by(*(k.desc() if query.descending else k.asc() for k in keys))
+        keys = [_sort_columns()[query.sort], col(FilingRow.id)]
+    ordered = [k.desc() if query.descending and query.sort != "deadline" else k.asc() for k in keys]
+    if query.sort in _NULLABLE_SORTS:
+        ordered.insert(0, case((keys[0].is_(None), 1), else_=0).asc())
+    return statement.order_by(*ordered)
 
 
 FILING_COLUMNS = tuple(FilingRow.__table__.columns)  # type: ignore[attr-defined]
@@ -179,3 +218,17 @@ def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
     statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
     statement = _filtered(statement, query, with_stages=False).group_by(FilingRow.stage)
     return {Stage(stage): int(n) for stage, n in session.execute(statement).all()}
+
+
+def matching_ids(session: Session, query: FilingQuery) -> list[tuple[int, str]]:
+    """(id, stage) of every filing matching the query's SQL filters, in its SQL order, ignoring the window."""
+    statement: Select[Any] = select(FilingRow.id, FilingRow.stage)  # type: ignore[assignment]
+    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    statement = _ordered(_filtered(statement, query), query)
+    return [(int(i), str(s)) for i, s in session.connection().execute(statement).all()]
+
+
+def longest_ref(session: Session) -> int:
+    """Characters in the longest reference (0 with no filings)."""
+    value = session.connection().execute(select(func.max(func.length(FilingRow.ref)))).scalar()
+    return int(value or 0)

@@ -7,26 +7,38 @@ new stage, its history row, its outbox rows and the revision bump in the same tr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import states
-from states import Event, Kind, Outcome, Role, Stage
-from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition, limits
+from states import Event, Kind, Outcome, Role
+from tracker.domain import (
+    AdvanceResult,
+    Filing,
+    FilingDraft,
+    FilingQuery,
+    Organisation,
+    Transition,
+    inputs,
+    limits,
+)
+from tracker.domain.limits import check_text
 from tracker.errors import UsageError
 from tracker.filings import events as _events
-from tracker.filings import repo
+from tracker.filings import repo, repo_seen
 from tracker.filings.events import EventRequest
+from tracker.filings.listing import ListingMixin, SeenMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import now_utc, to_db
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from datetime import datetime
 
     from tracker.config import Settings
     from tracker.notify.service import NotifyService
     from tracker.rules.service import RulesService
+    from tracker.store.changes import ChangeFeed
     from tracker.store.db import Store
     from tracker.timeutil import Clock
 
@@ -53,23 +65,48 @@ _TEXT_LIMITS = {
     "upstream_model": limits.UPSTREAM_MODEL,
     "description": limits.DESCRIPTION,
 }
-"""The editable free-text fields and their length limits (`tracker.domain.limits`)."""
+"""The free-text fields of a filing and their length limits (`tracker.domain.limits`)."""
 
 
 def _upstream_number(raw: str | None) -> str | None:
-    """Validate the algorithm filing number of an upstream model (its type may differ from ours)."""
+    """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
+
+    Raises UsageError quoting the text as typed when it holds no algorithm filing number, or two.
+    """
     if not raw or not raw.strip():
         return None
-    number = states.normalise_filing_number(raw)
+    try:
+        number = states.extract_filing_number(raw, Kind.ALGORITHM).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"upstream filing number: {exc}") from None
     if not states.ALGO_FILING_NO.match(number):
         raise UsageError(
             f"upstream filing number {raw!r} is not an algorithm filing number",
-            hint="expected 网信算备 + 21 digits + 号, e.g. 网信算备110108823483901230031号",
+            hint="type digits 14-15 must be 01-05, e.g. 网信算备110108823483901230031号",
         )
     return number
 
 
-class FilingService(StoreService):
+_TRIGGER_DATES = {
+    "launch_date": "launch date",
+    "change_date": "change date",
+    "termination_date": "termination date",
+}
+
+
+def _check_trigger_order(dates: dict[str, Any]) -> None:
+    """A change or termination cannot precede the launch it follows. Raises `UsageError`."""
+    launch = dates.get("launch_date")
+    for name in ("change_date", "termination_date"):
+        value = dates.get(name)
+        if launch is not None and value is not None and value < launch:
+            raise UsageError(
+                f"{_TRIGGER_DATES[name]} {value.isoformat()} is before the launch date {launch.isoformat()}",
+                hint="correct one of them, or --clear launch",
+            )
+
+
+class FilingService(ListingMixin, SeenMixin, StoreService):
     """Organisations, filings, their events and history: the one API of the CLI, the dashboard and importers.
 
     Every public method is one unit of work. Errors raised (they decide the CLI exit code and the dashboard's
@@ -82,6 +119,27 @@ class FilingService(StoreService):
         super().__init__(store, settings, clock=clock)
         self._notify: NotifyService | None = None
         self._rules: RulesService | None = None
+        self._deadline_orders: dict[tuple[FilingQuery, int, object], list[tuple[int, str]]] = {}
+        self._person: str | None = None
+
+    @property
+    def person(self) -> str:
+        """Who is working: setting `user` (`BEIAN_USER`), else the PostgreSQL role, else the operating-system
+        user. Recorded on events and edits that name nobody, and whose "seen" marks `changes_since_seen` reads.
+
+        Raises `StorageError` when PostgreSQL cannot be asked for the role.
+        """
+        if self._person is None:
+            chosen = (self.settings.user or "").strip() or self.store.database_role()
+            if not chosen:
+                import getpass
+
+                try:
+                    chosen = getpass.getuser()
+                except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+                    chosen = "unknown"
+            self._person = chosen
+        return self._person
 
     # -- collaborators, built on first use so that `beian advance` imports neither ------------------
 
@@ -108,32 +166,41 @@ class FilingService(StoreService):
     def add_organisation(self, name: str, credit_code: str, region: str | None = None) -> Organisation:
         """Register an organisation; its unified social credit code (GB 32100-2015) must carry a valid check character.
 
-        `region` is a 6-digit administrative division code (GB/T 2260). Raises `UsageError` for an empty name,
-        a bad credit code or region, or a name or code already registered; `StorageError`.
+        The name is NFKC-normalised with invisible characters dropped (`inputs.clean`), so a look-alike of a
+        registered name is refused as a duplicate; a name made of digits (an id) or shaped like a credit code
+        is refused. `region` is a 6-digit administrative division code (GB/T 2260; full-width digits accepted,
+        `000000` refused). Raises `UsageError` for an empty or confusable name, a bad credit code or region,
+        or a name or code already registered; `StorageError`.
         """
         from tracker.filings.identity import check_credit_code, normalise_credit_code
 
-        name = limits.check_text("organisation name", name.strip(), limits.ORGANISATION_NAME) or ""
+        name = inputs.clean(name, "organisation name")
+        check_text("organisation name", name, limits.ORGANISATION_NAME)
         if not name:
             raise UsageError("an organisation needs a name")
-        problem = check_credit_code(credit_code)
+        if inputs.fold(name).isdecimal():
+            raise UsageError(
+                f"organisation name {inputs.echo(name)} looks like an id",
+                hint="ids are given by the database; use the registered name",
+            )
+        if check_credit_code(name) is None:
+            raise UsageError(
+                f"organisation name {inputs.echo(name)} is a credit code", hint="give it with --credit-code"
+            )
+        problem = check_credit_code(inputs.clean(credit_code, "credit code"))
         if problem:
             raise UsageError(problem)
-        code = normalise_credit_code(credit_code)
-        if (
-            region is not None
-            and region.strip()
-            and not (region.strip().isdigit() and len(region.strip()) == 6)
-        ):
-            raise UsageError(
-                f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)"
-            )
+        code = normalise_credit_code(inputs.clean(credit_code, "credit code"))
+        region_code = inputs.parse_region(region)
         with self.store.unit() as session:
+            clash = repo.organisation_clash(session, name, code)
+            if clash:
+                raise UsageError(clash)
             organisation = repo.insert_organisation(
                 session,
                 name=name,
                 credit_code=code,
-                region=(region or "").strip() or None,
+                region=region_code,
                 created_at=to_db(self.clock()),
             )
             bump_revision(session)
@@ -154,14 +221,20 @@ class FilingService(StoreService):
     def add_filing(self, draft: FilingDraft, *, actor: str | None = None) -> Filing:
         """Create a filing in `draft`; an organisation has at most one live entity filing (主体备案).
 
-        Raises `UsageError` (empty title, bad upstream filing number, a second entity filing), `NotFound`
-        (no such organisation), `StorageError`.
+        The launch date must lie in `inputs.DATE_WINDOW`. Raises `UsageError` (empty title, a date outside the
+        window, bad upstream filing number, a second entity filing), `NotFound` (no such organisation),
+        `StorageError`.
         """
-        title = limits.check_text("title", draft.title.strip(), limits.TITLE) or ""
+        title = inputs.optional_text(draft.title, "title")
         if not title:
             raise UsageError("a filing needs a title")
-        limits.check_text("upstream model", draft.upstream_model, limits.UPSTREAM_MODEL)
-        limits.check_text("description", draft.description, limits.DESCRIPTION)
+        for field, value in (
+            ("title", title),
+            ("upstream_model", draft.upstream_model),
+            ("description", draft.description),
+        ):
+            check_text(field.replace("_", " "), value, _TEXT_LIMITS[field])
+        launch = inputs.check_day(draft.launch_date, "launch date") if draft.launch_date else None
         kind = draft.kind
         role, algorithm_type = draft.role, draft.algorithm_type
         if kind is Kind.ENTITY:
@@ -195,21 +268,28 @@ class FilingService(StoreService):
                 "upstream_filing_number": upstream_number,
                 "stage": states.initial_stage(kind).value,
                 "public_opinion": draft.public_opinion,
-                "launch_date": draft.launch_date,
+                "launch_date": launch,
                 "description": draft.description,
                 "created_at": now,
                 "updated_at": now,
                 "stage_entered_at": now,
             }
             filing = repo.insert_filing(session, values, org.name)
+            repo_seen.record_edit(session, filing.id, actor or self.person, now, ("created",))
             bump_revision(session)
             return filing
 
-    def update_filing(self, ref: str | int, *, if_version: int | None = None, **fields: Any) -> Filing:
+    def update_filing(
+        self, ref: str | int, *, if_version: int | None = None, actor: str | None = None, **fields: Any
+    ) -> Filing:
         """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage.
 
-        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number), `NotFound`,
-        `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
+        The edit is logged with `actor` (default `person`) and the names of the fields given. Trigger dates
+        (Beijing calendar days) must lie in `inputs.DATE_WINDOW`, and a change or termination date may not
+        precede the launch date.
+
+        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number, a date outside
+        the window or out of order), `NotFound`, `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
         """
         unknown = set(fields) - EDITABLE_FIELDS
         if unknown:
@@ -222,14 +302,19 @@ class FilingService(StoreService):
             raise UsageError("a filing needs a title")
         for name, limit in _TEXT_LIMITS.items():
             if isinstance(values.get(name), str):
-                limits.check_text(name.replace("_", " "), values[name], limit)
+                check_text(name.replace("_", " "), values[name], limit)
         if "upstream_filing_number" in values:
             values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
+        for name in _TRIGGER_DATES:
+            if values.get(name) is not None:
+                inputs.check_day(values[name], _TRIGGER_DATES[name])
         with self.store.unit() as session:
             filing = repo.load_filing(session, ref)
             _events.check_version(filing, if_version)
+            _check_trigger_order({name: values.get(name, filing[name]) for name in _TRIGGER_DATES})
             values["updated_at"] = to_db(self.clock())
             repo.update_filing_checked(session, filing["id"], filing["version"], values)
+            repo_seen.record_edit(session, filing["id"], actor or self.person, self.clock(), sorted(fields))
             bump_revision(session)
             return repo.filing_from_mapping({**filing, **values, "version": filing["version"] + 1})
 
@@ -238,56 +323,18 @@ class FilingService(StoreService):
         with self.store.unit() as session:
             return repo.filing_from_mapping(repo.load_filing(session, ref))
 
-    def filings(self, query: FilingQuery | None = None) -> list[Filing]:
-        """Filings matching the query, sorted and windowed. Raises `StorageError`."""
-        with self.store.unit() as session:
-            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query or FilingQuery())]
-
-    def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
-        """Like `filings` but as plain mappings (filing columns plus `organisation_name`), for bulk export.
-
-        Raises `StorageError`.
-        """
-        with self.store.unit() as session:
-            return repo.list_mappings(session, query or FilingQuery())
-
-    def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
-        """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
-
-        On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
-        elsewhere `tracker.domain.json.filing_json` does, with the same keys, order and values.
-        Raises `StorageError`.
-        """
-        query = query or FilingQuery()
-        with self.store.unit() as session:
-            batches = repo.list_json(session, query)
-            if batches is not None:
-                for batch in batches:
-                    yield list(batch)
-                return
-        import json
-
-        from tracker.domain.json import filing_json
-
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        rows = self.filing_rows(query)
-        for start in range(0, len(rows), 1000):
-            yield [encode(filing_json(row)).encode() for row in rows[start : start + 1000]]
-
-    def count(self, query: FilingQuery | None = None) -> int:
-        """How many filings match the query (ignoring its window). Raises `StorageError`."""
-        with self.store.unit() as session:
-            return repo.count_rows(session, query or FilingQuery())
-
-    def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
-        """Filings per stage under the query's other filters. Raises `StorageError`."""
-        with self.store.unit() as session:
-            return repo.stage_counts(session, query or FilingQuery())
-
     def history(self, ref: str | int) -> list[Transition]:
         """A filing's events, oldest first. Raises `NotFound`, `StorageError`."""
         with self.store.unit() as session:
             return repo.history(session, repo.load_filing(session, ref)["id"])
+
+    def change_feed(self) -> ChangeFeed:
+        """A feed that tells a waiting thread when the database may have changed (see `tracker.store.changes`):
+        pushed by PostgreSQL, or a cheap file check every `settings.poll_seconds` on SQLite.
+
+        Call `wait(timeout)` in a thread; it raises `StorageError` when the feed is lost. Raises `StorageError`.
+        """
+        return self.store.change_feed(self.settings.poll_seconds)
 
     def revision(self) -> int:
         """A counter that grows with every write; poll it to learn that something changed. Raises `StorageError`."""
@@ -319,9 +366,11 @@ class FilingService(StoreService):
     ) -> AdvanceResult:
         """Apply one event: stage, history row, outbox rows and revision bump commit together, or nothing does.
 
-        `at` is the aware effective time (default now; not before the previous event, not in the future).
-        Raises `UsageError` (unknown event, bad time, `reopen` without a return), `NotFound`,
-        `TransitionRefused` (the machine or a guard refused, with `reasons`), `Conflict`, `StorageError`.
+        `at` is the aware effective time (default now; within `inputs.DATE_WINDOW`, not in the future).
+        Options that do not apply to the event are refused (`events.check_request`). Raises `UsageError`
+        (unknown event, bad time, a reason, filing number or `reopen` the event does not record),
+        `NotFound`, `TransitionRefused` (the machine or a guard refused, with `reasons`; or `at` precedes
+        the filing's previous event), `Conflict`, `StorageError`.
         """
         request = EventRequest(ref, event, note, reason, filing_number, at, actor, source, if_version, reopen)
         return self.advance_many([request])[0]
@@ -333,4 +382,6 @@ class FilingService(StoreService):
         want to go on (`beian apply`) call this once per line. Raises what `advance` raises; with `atomic`
         the error carries `index`, the position of the failing request.
         """
-        return _events.record(self.store, self.settings, self.clock, requests, atomic=atomic)
+        person = self.person
+        named = [r if r.actor else replace(r, actor=person) for r in requests]
+        return _events.record(self.store, self.settings, self.clock, named, atomic=atomic)

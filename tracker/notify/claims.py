@@ -3,11 +3,19 @@
 Twilio has no idempotency key, so a row moves through states that are each committed before the next step:
 
     pending --claim--> claimed --mark--> sending --HTTP--> sent | pending (retry later) | failed
+                                                        `--> unknown (the request may have been accepted)
+    unknown --claim_unknown--> checking --lookup--> sent (found, with its SID) | pending (not found) | failed
 
-A dispatcher that dies leaves `claimed` rows (it never touched Twilio for them: they go back to pending)
-and `sending` rows (they may or may not have reached Twilio: they become `unknown` and are never resent
-automatically). Stale claims are detected by a lease, or at once when the claiming process on this host
-is gone. Every update names the state and claimant it expects, so two dispatchers never both own a row.
+A request whose outcome is unknown (no answer in time, the connection lost after sending, a 5xx) is never
+sent again before a dispatcher has looked for it among Twilio's messages and not found it; the look-up waits
+`sms_lookup_delay_seconds` after the attempt, so that a message Twilio accepted has time to be listed.
+A rate limit (429) is not an attempt: the row waits, without using up `sms_max_attempts`.
+
+A dispatcher that dies leaves `claimed` rows (it never touched Twilio for them: they go back to pending),
+`checking` rows (it only read from Twilio: back to unknown) and `sending` rows (they may or may not have
+reached Twilio: unknown, looked up once `twilio_timeout` plus the look-up delay have passed since the
+attempt began). Stale claims are detected by a lease, or at once when the claiming process on this host is
+gone. Every update names the state and claimant it expects, so two dispatchers never both own a row.
 """
 
 from __future__ import annotations
@@ -45,8 +53,9 @@ T: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 # cost more than the database itself when thousands of messages go out.
 INTERRUPTED = (
     "the dispatcher stopped while handing this message to Twilio, so it may or may not have been sent; "
-    "`beian notify status` looks for it at Twilio"
+    "it is looked for at Twilio before it is sent again"
 )
+LOOK_BEFORE_RESEND = "; it is looked for at Twilio before it is sent again"
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -79,13 +88,17 @@ def _claimant_dead(claimed_by: str | None) -> bool:
     return False
 
 
-def recover(store: Store, now: datetime, lease: float) -> tuple[int, int]:
-    """Release abandoned claims: `claimed` → pending, `sending` → unknown. Returns (requeued, interrupted)."""
+def recover(store: Store, now: datetime, lease: float, *, look_after: float = 0.0) -> tuple[int, int]:
+    """Release abandoned claims: `claimed` → pending, `sending` and `checking` → unknown.
+
+    `lease` is in seconds; `look_after` is how long after an interrupted attempt began (its `claimed_at`)
+    the row may be looked for at Twilio. Returns (requeued, interrupted).
+    """
     cutoff = to_db(now) - timedelta(seconds=lease)
     with store.unit() as session:
         rows = session.execute(
             select(T.c.id, T.c.status, T.c.claimed_by, T.c.claimed_at).where(
-                T.c.status.in_([S.CLAIMED.value, S.SENDING.value])
+                T.c.status.in_([S.CLAIMED.value, S.SENDING.value, S.CHECKING.value])
             )
         ).all()
     dead: dict[str | None, bool] = {}
@@ -94,23 +107,27 @@ def recover(store: Store, now: datetime, lease: float) -> tuple[int, int]:
         if claimed_by not in dead:
             dead[claimed_by] = _claimant_dead(claimed_by)
         if dead[claimed_by] or claimed_at is None or to_db(claimed_at) < cutoff:
-            stale.append((row_id, status, claimed_by))
+            stale.append((row_id, status, claimed_by, claimed_at))
     if not stale:
         return 0, 0
     requeued = interrupted = 0
     # Each update re-checks status and claimant, so a dispatcher that moved on meanwhile is left alone.
     with store.unit() as session:
-        for row_id, status, claimed_by in stale:
+        for row_id, status, claimed_by, claimed_at in stale:
             mine = and_(T.c.id == row_id, T.c.status == status, T.c.claimed_by == claimed_by)
             if status == S.CLAIMED:
                 values: dict[str, Any] = {"status": S.PENDING.value, "claimed_by": None, "claimed_at": None}
                 requeued += update_rows(session, mine, values, now)
+            elif status == S.CHECKING:  # it was only reading from Twilio: look again
+                values = {"status": S.UNKNOWN.value, "claimed_by": None, "claimed_at": None}
+                update_rows(session, mine, values, now)
             else:  # keep claimed_by: if that dispatcher was only stalled, it may still record the SID
+                began = to_db(claimed_at or now)
                 values = {
                     "status": S.UNKNOWN.value,
                     "error_code": None,
                     "error_message": INTERRUPTED,
-                    "next_attempt_at": None,
+                    "next_attempt_at": began + timedelta(seconds=look_after),
                 }
                 interrupted += update_rows(session, mine, values, now)
                 log.warning("outbox %s: interrupted while sending, marked unknown", row_id)
@@ -131,6 +148,13 @@ class Job:
     phone: str
     body: str
     attempts: int
+    created_at: datetime
+    """When the row was queued (aware UTC): every attempt of it came later."""
+
+
+def _job(row: Any) -> Job:
+    row_id, phone, body, attempts, created_at = row
+    return Job(row_id, phone, body, attempts, to_db(created_at))
 
 
 def due(now: datetime) -> Any:
@@ -148,11 +172,70 @@ def claim(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.PENDING.value), values, now):
         return []
     rows = conn.execute(
-        select(T.c.id, T.c.phone, T.c.body, T.c.attempts)
+        select(T.c.id, T.c.phone, T.c.body, T.c.attempts, T.c.created_at)
         .where(T.c.claimed_by == me, T.c.status == S.CLAIMED.value)
         .order_by(T.c.id)
     ).all()
-    return [Job(*r) for r in rows]
+    return [_job(r) for r in rows]
+
+
+def lookup_due(now: datetime) -> Any:
+    """The condition of an `unknown` row that may be looked for at Twilio at `now` (aware UTC): its
+    `next_attempt_at` (the earliest look-up) has passed, or it has none."""
+    return and_(
+        T.c.status == S.UNKNOWN.value,
+        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= to_db(now)),
+    )
+
+
+def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
+    """unknown → checking for up to `size` rows whose look-up is due at `now`, oldest first, in one statement;
+    returns them as jobs claimed by `me`. Database errors propagate to the caller's unit."""
+    ids = select(T.c.id).where(lookup_due(now)).order_by(T.c.id).limit(size).scalar_subquery()
+    values = {"status": S.CHECKING.value, "claimed_by": me, "claimed_at": to_db(now)}
+    if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.UNKNOWN.value), values, now):
+        return []
+    rows = conn.execute(
+        select(T.c.id, T.c.phone, T.c.body, T.c.attempts, T.c.created_at)
+        .where(T.c.claimed_by == me, T.c.status == S.CHECKING.value)
+        .order_by(T.c.id)
+    ).all()
+    return [_job(r) for r in rows]
+
+
+def record_checked(
+    conn: Conn, job: Job, me: str, now: datetime, *, status: S, message: str | None, retry_at: datetime | None
+) -> int:
+    """checking → `status` for a row `me` is looking up: pending (send again), failed, or unknown (look again
+    at `retry_at`, aware UTC); `message`, when given, replaces the row's error message. Returns rows changed."""
+    values: dict[str, Any] = {
+        "status": status.value,
+        "claimed_by": None,
+        "claimed_at": None,
+        "next_attempt_at": to_db(retry_at) if retry_at else None,
+    }
+    if message is not None:
+        values["error_message"] = message
+    mine = and_(T.c.id == job.id, T.c.claimed_by == me, T.c.status == S.CHECKING.value)
+    return update_rows(conn, mine, values, now)
+
+
+def release_checks(conn: Conn, me: str, now: datetime) -> int:
+    """Rows `me` was about to look up but did not: back to unknown, their next look-up time untouched.
+    Returns how many."""
+    where = and_(T.c.claimed_by == me, T.c.status == S.CHECKING.value)
+    return update_rows(conn, where, {"status": S.UNKNOWN.value, "claimed_by": None, "claimed_at": None}, now)
+
+
+def defer_all(conn: Conn, until: datetime, now: datetime) -> int:
+    """Pause all sending: no pending row is due, and no unknown row looked up, before `until` (aware UTC);
+    later times are kept. Returns how many rows were pushed back."""
+    at = to_db(until)
+    where = and_(
+        T.c.status.in_([S.PENDING.value, S.UNKNOWN.value]),
+        or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at < at),
+    )
+    return update_rows(conn, where, {"next_attempt_at": at}, now)
 
 
 def any_due(conn: Conn, now: datetime) -> bool:
@@ -241,14 +324,35 @@ def record_sent(conn: Conn, me: str, sent: list[tuple[Job, SendResult, datetime]
 
 
 def record_error(
-    job: Job, me: str, error: SendError, retry_at: datetime | None, now: datetime, conn: Conn
+    job: Job,
+    me: str,
+    error: SendError,
+    retry_at: datetime | None,
+    now: datetime,
+    conn: Conn,
+    *,
+    unknown: bool = False,
+    counted: bool = True,
 ) -> None:
-    """Store a failed attempt: pending again until `retry_at`, or failed for good when it is None."""
+    """Store a failed attempt: pending again until `retry_at`, or failed for good when it is None.
+
+    `unknown`: the request may have been accepted, so the row becomes `unknown`, to be looked up at
+    `retry_at`. `counted=False` (a rate limit): the attempt is taken back from `attempts`.
+    """
     values: dict[str, Any] = {"error_code": error.code, "error_message": error.message, "claimed_at": None}
-    if retry_at is None:
+    if unknown:
+        values.update(
+            status=S.UNKNOWN.value,
+            next_attempt_at=to_db(retry_at or now),
+            claimed_by=None,
+            error_message=error.message + LOOK_BEFORE_RESEND,
+        )
+    elif retry_at is None:
         values.update(status=S.FAILED.value, next_attempt_at=None)
     else:
         values.update(status=S.PENDING.value, next_attempt_at=to_db(retry_at), claimed_by=None)
+    if not counted:
+        values["attempts"] = T.c.attempts - 1
     mine = and_(T.c.id == job.id, T.c.claimed_by == me, T.c.status.in_([S.SENDING.value, S.UNKNOWN.value]))
     update_rows(conn, mine, values, now)
 
@@ -275,7 +379,9 @@ class Writer:
 
     @contextmanager
     def unit(self) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error; refused (`StorageError`) when
+        the SQLite file was moved or replaced meanwhile (`Store.check_file`)."""
+        self.store.check_file()
         try:
             with self.conn.begin():
                 yield self.conn

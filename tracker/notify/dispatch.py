@@ -7,6 +7,13 @@ So a message costs at most one commit (fewer under load: commits are shared), th
 competing writers from one pass, and a killed process leaves at most one `sending` row per sender.
 Senders run in parallel because the gateway answers in tens to hundreds of milliseconds. A pass never
 sleeps; retries are scheduled in `next_attempt_at`.
+
+Before sending, a pass settles the `unknown` rows that are due (`tracker.notify.settle`): a message whose
+request may have been accepted is only sent again once Twilio's message list shows it was not. A rate
+limit (429 / 20429) or a Twilio that cannot be reached pauses the whole pass: no further row is handed
+out, and every pending row waits until `Retry-After` has passed (or a back-off, when Twilio gives none).
+Such answers do not count as attempts; a message fails on them only after `sms_rate_limit_budget_seconds`
+since it was queued.
 """
 
 from __future__ import annotations
@@ -19,7 +26,6 @@ import random
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +37,7 @@ from tracker.notify.claims import (
     Writer,
     any_due,
     claim,
+    defer_all,
     lease_seconds,
     mark,
     record_error,
@@ -42,7 +49,9 @@ from tracker.notify.claims import (
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.phone import mask_phone
 from tracker.notify.reports import DispatchReport
-from tracker.notify.sender import Sender, SendError, SendResult
+from tracker.notify.retry import Outcome, decide, pause_reason, pause_seconds
+from tracker.notify.sender import Sender, SendError
+from tracker.notify.settle import Settled, settle_unknown
 from tracker.store.db import Store
 from tracker.timeutil import Clock
 
@@ -58,34 +67,17 @@ CRASH_EXIT = 70
 BATCH = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What came back for one row: a result, or an error and when to retry (None: failed for good)."""
-
-    job: Job
-    at: datetime
-    result: SendResult | None = None
-    error: SendError | None = None
-    retry_at: datetime | None = None
-
-
 def _record(conn: Connection, me: str, outcomes: list[Outcome]) -> None:
     """Write a round's outcomes: the successes in one batched statement, the (rarer) failures one by one."""
     record_sent(conn, me, [(o.job, o.result, o.at) for o in outcomes if o.result is not None])
     for o in outcomes:
         if o.error is not None:
-            record_error(o.job, me, o.error, o.retry_at, o.at, conn)
+            record_error(o.job, me, o.error, o.retry_at, o.at, conn, unknown=o.unknown, counted=o.counted)
 
 
 def concurrency_of(settings: Settings) -> int:
     """How many messages are handed to the gateway at once (setting `sms_concurrency`, default 8)."""
     return settings.sms_concurrency
-
-
-def backoff(attempt: int, settings: Settings, rng: Callable[[], float] = random.random) -> float:
-    """Seconds before retry number `attempt`: exponential, capped, with "equal jitter" (half fixed, half random)."""
-    delay = min(settings.sms_backoff_max_seconds, settings.sms_backoff_seconds * 2.0 ** max(0, attempt - 1))
-    return delay / 2 + rng() * delay / 2
 
 
 class _CrashPlan:
@@ -118,6 +110,9 @@ class _Pass:
         self.crash = _CrashPlan(os.environ.get(CRASH_ENV))
         self.counts: Counter[str] = Counter()
         self.stopped: str | None = None
+        self.paused_until: datetime | None = None
+        self.probing = False
+        """One message at a time until one goes through (set when the last attempts had failed)."""
         self._jobs: deque[Job] = deque()
         self._left = limit if limit is not None else -1
         self._exhausted = False
@@ -161,6 +156,13 @@ class _Pass:
         with self._lock:
             self.stopped = self.stopped or reason
 
+    def pause(self, until: datetime, error: SendError) -> None:
+        """Hand out no more rows; nothing pending is due before `until` (the latest pause asked wins)."""
+        with self._lock:
+            if self.paused_until is None or until > self.paused_until:
+                self.paused_until = until
+            self.stopped = pause_reason(error, self.paused_until)
+
     def count(self, what: str) -> None:
         """Count one outcome."""
         with self._lock:
@@ -198,7 +200,8 @@ def _drive(run: _Pass, senders: list[Sender]) -> None:
     try:
         while True:
             jobs: list[Job] = []
-            while len(jobs) < len(idle) and (job := run.next_job()) is not None:
+            room = len(idle) if not run.probing else (1 if len(idle) == len(senders) else 0)
+            while len(jobs) < room and (job := run.next_job()) is not None:
                 jobs.append(job)
             busy = len(idle) < len(senders)
             if not jobs and not outcomes and not busy:
@@ -224,6 +227,8 @@ def _drive(run: _Pass, senders: list[Sender]) -> None:
                     index, outcome = results.get_nowait()
                     idle.append(index)
                     outcomes.append(outcome)
+                if any(o.result is not None for o in outcomes):
+                    run.probing = False  # Twilio answers again: full speed
     finally:
         for inbox in inboxes:
             inbox.put(None)
@@ -252,19 +257,17 @@ def _attempt(run: _Pass, sender: Sender, job: Job) -> Outcome:
 
 
 def _on_error(run: _Pass, job: Job, error: SendError) -> Outcome:
-    now = run.clock()
-    attempt = job.attempts + 1
-    retry_at = None
-    if error.retryable and attempt < run.settings.sms_max_attempts:
-        retry_at = now + timedelta(seconds=backoff(attempt, run.settings, run.rng))
-        run.count("retrying")
-    else:
-        run.count("failed")
-    then = "will retry" if retry_at else "failed"
-    log.warning("outbox %s to %s, attempt %d: %s; %s", job.id, mask_phone(job.phone), attempt, error, then)
+    decision = decide(job, error, run.clock(), run.settings, run.rng)
+    run.count(decision.kind)
+    if decision.pause_until is not None:
+        run.pause(decision.pause_until, error)
     if error.credentials:  # every other message would be refused the same way
         run.stop(f"Twilio refused the credentials: {error}")
-    return Outcome(job, now, error=error, retry_at=retry_at)
+    attempt = job.attempts + (1 if decision.outcome.counted else 0)
+    log.warning(
+        "outbox %s to %s, attempt %d: %s; %s", job.id, mask_phone(job.phone), attempt, error, decision.then
+    )
+    return decision.outcome
 
 
 def dispatch_pending(
@@ -284,7 +287,12 @@ def dispatch_pending(
     `should_stop` is asked before each message: when it says yes, messages in flight are finished and
     recorded, and the rest stay pending for the next pass.
     """
-    requeued, interrupted = recover(store, clock(), lease_seconds(settings))
+    requeued, interrupted = recover(
+        store,
+        clock(),
+        lease_seconds(settings),
+        look_after=settings.twilio_timeout + settings.sms_lookup_delay_seconds,
+    )
     if dry_run:
         return _report(
             store,
@@ -296,27 +304,59 @@ def dispatch_pending(
         )
     if sender is None and not settings.sms_configured:
         return _report(store, False, requeued=requeued, interrupted=interrupted)
-    workers = min(concurrency or concurrency_of(settings), _due_count(store, clock, limit))
+    with store.unit() as session:
+        checks = repo.lookup_due_count(session, clock())  # `unknown` rows to look for at Twilio first
+    workers = min(concurrency or concurrency_of(settings), _due_count(store, clock, limit) + checks)
     if workers == 0:
         return _report(store, True, requeued=requeued, interrupted=interrupted)
     senders = [sender] * workers if sender is not None else _twilio_senders(settings, workers)
     writer = Writer(store)
     run = _Pass(writer, settings, clock, limit, rng)
     run.should_stop = should_stop
+    settled = Settled()
     try:
-        _drive(run, senders)
+        if checks:
+            settled = settle_unknown(store, senders[0], settings, clock=clock, rng=rng)
+            _stop_on(run, settled.stop, clock)
+        if run.stopped is None:
+            # after failed attempts, start with one message: a Twilio still refusing costs one request
+            with store.unit() as session:
+                run.probing = len(senders) > 1 and repo.any_due_after_failure(session, clock())
+            _drive(run, senders)
     finally:
         try:
             with writer.unit() as conn:
                 release(conn, run.me, clock())
+                if run.paused_until is not None:
+                    defer_all(conn, run.paused_until, clock())
         finally:
             writer.close()
         if sender is None:
             for own in senders:
                 own.close()
+    counts = dict(run.counts)
+    counts["failed"] = counts.get("failed", 0) + settled.failed
     return _report(
-        store, True, stopped=run.stopped, requeued=requeued, interrupted=interrupted, **dict(run.counts)
+        store,
+        True,
+        stopped=run.stopped,
+        requeued=requeued,
+        interrupted=interrupted,
+        found=settled.found,
+        resent=settled.requeued,
+        paused_until=run.paused_until,
+        **counts,
     )
+
+
+def _stop_on(run: _Pass, error: SendError | None, clock: Clock) -> None:
+    """Carry a look-up's refusal over to the pass: credentials stop it, a rate limit or no connection pause it."""
+    if error is None:
+        return
+    if error.credentials:
+        run.stop(f"Twilio refused the credentials: {error}")
+    elif error.pauses:
+        run.pause(clock() + timedelta(seconds=pause_seconds(error, 0.0, run.settings, run.rng)), error)
 
 
 def _twilio_senders(settings: Settings, count: int) -> list[Sender]:

@@ -31,7 +31,10 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     """Refused for good, or out of retries; `beian notify retry` re-queues it."""
     UNKNOWN = "unknown"
-    """A dispatcher died while handing it to Twilio: it may have gone out. Never resent automatically."""
+    """It may have gone out (no answer, a lost connection or a 5xx after the request was sent, or a dispatcher
+    died while sending): never resent before it has been looked for among Twilio's messages and not found."""
+    CHECKING = "checking"
+    """Being looked for among Twilio's messages right now; back to unknown if the dispatcher dies."""
 
 
 NOTIFIABLE_EVENTS: frozenset[str] = frozenset(
@@ -47,10 +50,14 @@ EVENT_ORDER: tuple[str, ...] = (
     "approve_change",
     "confirm_cancellation",
     OVERDUE,
+    "digest",
 )
+DIGEST = "digest"
+"""The non-transition event: a digest's SMS summary (`beian digest --sms`)."""
 SUBSCRIBABLE_EVENTS: frozenset[str] = frozenset(EVENT_ORDER)
 DEFAULT_EVENTS: tuple[str, ...] = ("approve",)
 _ALL = {"all", "全部", "所有"}
+_DIGEST_SPELLINGS = {"digest", "summary", "摘要", "周报", "日报"}
 _OVERDUE_SPELLINGS = {"overdue", "deadline", "deadline_overdue", "逾期", "超期", "期限已过", "到期"}
 
 
@@ -61,6 +68,8 @@ def event_label(event: str, lang: str = "both") -> str:
     key, _, detail = event.partition(":")
     if key == OVERDUE:
         text = {"zh": "期限已过", "en": "overdue"}.get(lang, "期限已过 (overdue)")
+    elif key == "digest":
+        text = {"zh": "摘要", "en": "digest"}.get(lang, "摘要 (digest)")
     else:
         try:
             text = states.label(states.Event(key), lang if lang in ("zh", "en") else "both")  # type: ignore[arg-type]
@@ -85,6 +94,9 @@ def parse_events(values: Iterable[str]) -> tuple[str, ...]:
                 continue
             if norm in _OVERDUE_SPELLINGS:
                 chosen.add(OVERDUE)
+                continue
+            if norm in _DIGEST_SPELLINGS:
+                chosen.add(DIGEST)
                 continue
             try:
                 event = states.parse_event(text)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tracker.domain import Notification, Recipient
 from tracker.errors import NotFound, UsageError
-from tracker.notify.claims import due, update_rows
+from tracker.notify.claims import due, lookup_due, update_rows
 from tracker.notify.outbox import OutboxStatus as S
 from tracker.notify.outbox import split_events
 from tracker.store.tables import FilingRow, OrganisationRow, OutboxRow, RecipientRow
@@ -38,13 +38,13 @@ def recipient_from_row(row: RecipientRow) -> Recipient:
     )
 
 
-def notification_from_row(row: OutboxRow, ref: str) -> Notification:
-    """Convert an outbox row (with its filing's reference)."""
+def notification_from_row(row: OutboxRow, ref: str | None) -> Notification:
+    """Convert an outbox row (with its filing's reference; `digest` for a digest summary, which has none)."""
     assert row.id is not None
     return Notification(
         id=row.id,
         filing_id=row.filing_id,
-        filing_ref=ref,
+        filing_ref=ref or "digest",
         phone=row.phone,
         event=row.event,
         body=row.body,
@@ -224,7 +224,7 @@ def notifications(
     session: Session, *, filing_id: int | None = None, status: str | None = None, limit: int | None = None
 ) -> list[Notification]:
     """Outbox rows, newest first, optionally of one filing and one status."""
-    statement = select(OutboxRow, FilingRow.ref).join(
+    statement = select(OutboxRow, FilingRow.ref).outerjoin(
         FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id)
     )
     if filing_id is not None:
@@ -239,7 +239,7 @@ def notification(session: Session, outbox_id: int) -> Notification:
     """One outbox row, or `NotFound`."""
     found = session.exec(
         select(OutboxRow, FilingRow.ref)
-        .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
+        .outerjoin(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
         .where(OutboxRow.id == outbox_id)
     ).first()
     if found is None:
@@ -262,10 +262,11 @@ def move(session: Session, outbox_id: int, expected: str, values: dict[str, Any]
 
 
 def next_due(session: Session) -> datetime | None:
-    """When the next pending row is due (aware UTC), or None."""
+    """When the next pending row is due, or the next `unknown` row is to be looked for at Twilio (aware UTC),
+    or None."""
     due_at = session.exec(
         select(func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.created_at))).where(
-            OutboxRow.status == S.PENDING.value
+            col(OutboxRow.status).in_([S.PENDING.value, S.UNKNOWN.value])
         )
     ).one()
     return to_utc(due_at)
@@ -276,11 +277,44 @@ def due_count(session: Session, now: datetime) -> int:
     return int(session.exec(select(func.count()).select_from(OutboxRow).where(due(now))).one())
 
 
+def lookup_due_count(session: Session, now: datetime) -> int:
+    """How many `unknown` rows may be looked for at Twilio now."""
+    return int(session.exec(select(func.count()).select_from(OutboxRow).where(lookup_due(now))).one())
+
+
+def any_due_after_failure(session: Session, now: datetime) -> bool:
+    """Whether a row due now failed its last attempt (it carries an error message)."""
+    row = session.exec(
+        select(OutboxRow.id).where(due(now), col(OutboxRow.error_message).is_not(None)).limit(1)
+    ).first()
+    return row is not None
+
+
+def known_sids(
+    session: Session, phones: Sequence[str], exclude_ids: Sequence[int]
+) -> dict[str, frozenset[str]]:
+    """Per phone, the SIDs already recorded on outbox rows other than `exclude_ids` (a look-up at Twilio must
+    not take another row's message for its own)."""
+    found: dict[str, set[str]] = {phone: set() for phone in phones}
+    if phones:
+        rows = session.exec(
+            select(OutboxRow.phone, OutboxRow.sid).where(
+                col(OutboxRow.phone).in_(phones),
+                col(OutboxRow.sid).is_not(None),
+                col(OutboxRow.id).not_in(list(exclude_ids) or [-1]),
+            )
+        ).all()
+        for phone, sid in rows:
+            if sid is not None:
+                found[phone].add(sid)
+    return {phone: frozenset(sids) for phone, sids in found.items()}
+
+
 def due_rows(session: Session, now: datetime, limit: int | None) -> tuple[Notification, ...]:
     """The rows due now, oldest first (what a dry run would send)."""
     rows = session.exec(
         select(OutboxRow, FilingRow.ref)
-        .join(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
+        .outerjoin(FilingRow, col(FilingRow.id) == col(OutboxRow.filing_id))
         .where(due(now))
         .order_by(col(OutboxRow.id))
         .limit(limit)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
-from tracker.domain import Notification, Recipient, limits
+from tracker.domain import Notification, Recipient, inputs, limits
 from tracker.errors import NotifyError, UsageError
 from tracker.filings import repo as filing_repo
 from tracker.notify import repo
@@ -75,7 +75,7 @@ class NotifyService(StoreService):
     ) -> Recipient:
         """Add a phone for an organisation's filings or one filing; events default to approval only.
 
-        Raises `UsageError` (no or both scopes, a bad phone, language or event, a name too long or unstorable, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
+        Raises `UsageError` (no or both scopes, a bad phone, language or event, a duplicate), `NotFound` (no such organisation or filing), `StorageError`.
         """
         if (organisation is None) == (filing is None):
             raise UsageError(
@@ -142,6 +142,7 @@ class NotifyService(StoreService):
 
         Raises `NotFound`, `StorageError`.
         """
+        inputs.check_id(recipient_id, "recipient")
         with self.store.unit() as session:
             removed = repo.delete_recipient(session, recipient_id)
             bump_revision(session)
@@ -171,8 +172,9 @@ class NotifyService(StoreService):
     def notification(self, outbox_id: int) -> Notification:
         """One outbox row.
 
-        Raises `NotFound`, `StorageError`.
+        Raises `NotFound` (also for an id outside 1..2**31-1), `StorageError`.
         """
+        inputs.check_id(outbox_id, "message")
         with self.store.unit() as session:
             return repo.notification(session, outbox_id)
 
@@ -307,18 +309,32 @@ class NotifyService(StoreService):
             concurrency=self.concurrency,
             should_stop=should_stop,
         )
-        if report.sent or report.failed or report.retrying or report.interrupted or report.requeued:
+        if (
+            report.sent
+            or report.failed
+            or report.retrying
+            or report.interrupted
+            or report.requeued
+            or report.unsure
+            or report.found
+            or report.resent
+            or report.paused
+        ):
             with self.store.unit() as session:
                 bump_revision(session)  # open dashboards refresh their notification lists
         return report
 
     def refresh_status(self, *, days: float = 7) -> StatusReport:
-        """Poll Twilio for the delivery status of recent messages and look up `unknown` ones.
+        """Poll Twilio for the delivery status of recent messages and settle `unknown` ones by looking them up
+        (found: `sent` with their SID; absent: queued again, or `failed` when out of attempts).
 
-        Raises `NotifyError` (Twilio refused the credentials), `StorageError`.
+        `days` is a finite number of calendar days, more than 0 and at most 365.
+        Raises `UsageError` (bad `days`), `NotifyError` (exit 6: Twilio refused the credentials, rate-limits,
+        cannot be reached or does not answer; nothing is changed then), `StorageError`.
         """
         from tracker.notify.status import refresh_status
 
+        days = inputs.parse_number(days, "days", low=0, high=365, low_open=True)
         report = refresh_status(self.store, self.settings, clock=self.clock, sender=self.sender, days=days)
         if report.changed:
             with self.store.unit() as session:
@@ -326,7 +342,8 @@ class NotifyService(StoreService):
         return report
 
     def next_due(self) -> datetime | None:
-        """When the next pending message is due (aware UTC; the past means now), or None.
+        """When the next pending message is due, or the next `unknown` one is to be looked for at Twilio
+        (aware UTC; the past means now), or None.
 
         Raises `StorageError`.
         """
@@ -343,12 +360,14 @@ class NotifyService(StoreService):
     ) -> None:
         """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes.
 
-        `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
+        `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there). `interval` is
+        in seconds, finite, 0.1 to 86,400.
 
-        Raises `NotifyError` (SMS not configured, credentials refused), `StorageError`.
+        Raises `UsageError` (bad `interval`), `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
-        if not self.configured:
-            raise NotifyError("SMS not configured", hint=NOT_CONFIGURED_HINT)
+        interval = inputs.parse_number(interval, "interval", low=0.1, high=86_400)
+        if not self.configured and not self.settings.smtp_configured:
+            raise NotifyError("SMS not configured (nor SMTP for digests)", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():
             if before_pass is not None:
                 before_pass()
@@ -359,6 +378,6 @@ class NotifyService(StoreService):
             due = self.next_due()
             if due is not None:
                 wait = min(interval, max(0.0, (due - self.clock()).total_seconds()))
-            if report.stopped:
+            if report.stopped and report.paused_until is None:
                 wait = interval  # credentials refused: do not hammer Twilio
             stop.wait(max(wait, 0.05))

@@ -6,9 +6,13 @@ and classifies what went wrong; retrying is the outbox's job (`tracker.notify.di
 
 from __future__ import annotations
 
+import email.utils
+import json
 import logging
 import re
-from datetime import datetime, timedelta
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +27,9 @@ if TYPE_CHECKING:
 PERMANENT_CODES = frozenset({20003, 20005, 21211, 21408, 21602, 21604, 21606, 21612, 21614, 21610, 21617})
 """Refusals that a resend cannot cure: bad credentials, invalid or unsubscribed number, region not enabled, …"""
 CREDENTIAL_CODES = frozenset({20003, 20005})
+RATE_LIMIT_CODE = 20429
+"""Twilio's "Too Many Requests" (https://www.twilio.com/docs/errors/20429), sent with HTTP 429."""
+MAX_RETRY_AFTER = 86400.0
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SDK_PREFIX = re.compile(r"^Unable to (create|fetch|read) record:\s*", re.IGNORECASE)
 _LOOKUP_SLACK = timedelta(minutes=2)
@@ -39,8 +46,13 @@ def _clean(text: str, secrets: tuple[str, ...]) -> str:
     return line[:300]
 
 
-def translate(exc: BaseException, *, timeout: float, secrets: tuple[str, ...] = ()) -> SendError:
-    """Classify an exception raised by the SDK or `requests` into a retryable or permanent `SendError`."""
+def translate(
+    exc: BaseException, *, timeout: float, secrets: tuple[str, ...] = (), retry_after: float | None = None
+) -> SendError:
+    """Classify an exception raised by the SDK or `requests` into a `SendError` (see its flags).
+
+    `retry_after` is the `Retry-After` of the answer that raised, in seconds, if there was one.
+    """
     import requests
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -50,26 +62,112 @@ def translate(exc: BaseException, *, timeout: float, secrets: tuple[str, ...] = 
         status = int(exc.status or 0)
         code = exc.code if isinstance(exc.code, int) else None
         text = _clean(str(exc.msg or ""), secrets) or f"HTTP {status}"
+        return _http_error(text, status, code, retry_after)
+    if isinstance(exc, TwilioException) and len(exc.args) > 1 and hasattr(exc.args[1], "status_code"):
+        answer = exc.args[1]  # a page of a list the SDK could not fetch: (message, Response)
+        status = int(answer.status_code or 0)
+        code, text = _error_body(str(getattr(answer, "text", "") or ""))
+        return _http_error(_clean(text, secrets) or f"HTTP {status}", status, code, retry_after)
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or (
+        isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc)
+    ):
         return SendError(
-            text,
-            code=code,
-            http_status=status,
-            retryable=(status == 429 or status >= 500) and code not in PERMANENT_CODES,
-            credentials=status == 401 or code in CREDENTIAL_CODES,
+            f"could not connect to Twilio within {timeout:g} s"
+            if isinstance(exc, requests.exceptions.ConnectTimeout)
+            else "could not connect to Twilio",
+            retryable=True,
+            unreachable=True,
         )
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return SendError(f"could not connect to Twilio within {timeout:g} s", retryable=True)
     if isinstance(exc, requests.exceptions.Timeout):
         return SendError(
-            f"Twilio did not answer within {timeout:g} s (the message may have been accepted)", retryable=True
+            f"Twilio did not answer within {timeout:g} s (the message may have been accepted)",
+            retryable=True,
+            outcome_unknown=True,
         )
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return SendError("the connection to Twilio failed", retryable=True)
+        return SendError(
+            "the connection to Twilio was lost before it answered (the message may have been accepted)",
+            retryable=True,
+            outcome_unknown=True,
+        )
     if isinstance(exc, TwilioException):  # raised for unusable client configuration
         return SendError(
             _clean(str(exc), secrets) or "Twilio client error", retryable=False, credentials=True
         )
-    return SendError(f"unexpected {type(exc).__name__} while talking to Twilio", retryable=True)
+    return SendError(
+        f"unexpected {type(exc).__name__} while talking to Twilio", retryable=True, outcome_unknown=True
+    )
+
+
+def _http_error(text: str, status: int, code: int | None, retry_after: float | None) -> SendError:
+    """An HTTP error answer: 429/20429 rate limit, 5xx outcome unknown, 401/20003 credentials, other 4xx final."""
+    rate_limited = status == 429 or code == RATE_LIMIT_CODE
+    return SendError(
+        text,
+        code=code,
+        http_status=status,
+        retryable=(rate_limited or status >= 500) and code not in PERMANENT_CODES,
+        credentials=status == 401 or code in CREDENTIAL_CODES,
+        rate_limited=rate_limited,
+        outcome_unknown=status >= 500 and not rate_limited,
+        retry_after=retry_after if rate_limited or status == 503 else None,
+    )
+
+
+def _error_body(text: str) -> tuple[int | None, str]:
+    """Twilio's error body `{"code": …, "message": …}` → (code, message); anything else → (None, "")."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, ""
+    if not isinstance(data, dict):
+        return None, ""
+    code = data.get("code")
+    return (code if isinstance(code, int) else None), str(data.get("message") or "")
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when a `requests` connection error happened before any byte of the request left: the address
+    could not be resolved, the connection was refused or timed out, or TLS could not be set up."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, requests.exceptions.SSLError):
+        return True
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        err = stack.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(
+            err, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError | socket.gaierror
+        ):
+            return True
+        stack.extend(e for e in (*err.args, getattr(err, "reason", None)) if isinstance(e, BaseException))
+        stack.extend(e for e in (err.__cause__, err.__context__) if e is not None)
+    return False
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A `Retry-After` header (seconds, or an HTTP date) as seconds from `now` (wall clock by default),
+    between 0 and one day; None when absent or unreadable (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def check_api_url(api_url: str) -> str:
@@ -93,6 +191,12 @@ def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -
         """Rewrites scheme and host, and adds `extra_headers` (the mock reads `Prefer` to force a response)."""
 
         extra_headers = headers
+        answers = threading.local()
+        """Per thread: the `Retry-After` header of the last answer (senders may share one client)."""
+
+        def retry_after(self) -> str | None:
+            """`Retry-After` of this thread's last answer, if it had one."""
+            return getattr(self.answers, "retry_after", None)
 
         def request(
             self,
@@ -112,7 +216,8 @@ def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -
                 )
             if self.extra_headers:
                 headers = {**(headers or {}), **self.extra_headers}
-            return super().request(
+            self.answers.retry_after = None
+            response = super().request(
                 method,
                 url,
                 params=params,
@@ -122,6 +227,8 @@ def _http_client(api_url: str | None, timeout: float, headers: dict[str, str]) -
                 timeout=timeout,
                 allow_redirects=allow_redirects,
             )
+            self.answers.retry_after = (getattr(response, "headers", None) or {}).get("Retry-After")
+            return response
 
     return RoutedHttpClient(timeout=timeout, logger=_sdk_logger())
 
@@ -200,29 +307,41 @@ class TwilioSender:
         try:
             message = self._client.messages.create(**kwargs)
         except Exception as exc:  # classified below; the SDK's own text may hold the number and colour codes
-            raise translate(exc, timeout=self._timeout, secrets=self._secrets) from None
+            raise self._error(exc) from None
         return SendResult(str(message.sid), str(message.status or "queued"))
+
+    def _error(self, exc: BaseException) -> SendError:
+        retry_after = retry_after_seconds(self._http.retry_after())
+        return translate(exc, timeout=self._timeout, secrets=self._secrets, retry_after=retry_after)
 
     def fetch(self, sid: str) -> Delivery:
         """The message's current status at Twilio."""
         try:
             message = self._client.messages(sid).fetch()
         except Exception as exc:
-            raise translate(exc, timeout=self._timeout, secrets=self._secrets) from None
+            raise self._error(exc) from None
         return self._delivery(message)
 
-    def lookup(self, to: str, body: str, since: datetime) -> Delivery | None:
-        """Search the recent messages to `to` for this body, created at or after `since`."""
+    def lookup(
+        self, to: str, body: str, since: datetime, exclude: frozenset[str] = frozenset()
+    ) -> Delivery | None:
+        """Search the latest 50 messages to `to` from our number (or messaging service) for this body,
+        created at or after `since` less two minutes (clocks differ), skipping the SIDs in `exclude`."""
         wanted = " ".join(body.split())
         try:
             messages = self._client.messages.list(
                 to=to, limit=50, **({"from_": self._from} if self._from else {})
             )
         except Exception as exc:
-            raise translate(exc, timeout=self._timeout, secrets=self._secrets) from None
+            raise self._error(exc) from None
         for message in messages:
+            if str(message.sid) in exclude:
+                continue
             created = message.date_created
             if created is not None and created < since - _LOOKUP_SLACK:
+                continue
+            service = getattr(message, "messaging_service_sid", None)
+            if self._service and service and service != self._service:
                 continue
             # a trial account prefixes the body, so look for ours inside it
             if wanted and wanted in " ".join(str(message.body or "").split()):

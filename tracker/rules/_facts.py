@@ -80,9 +80,10 @@ def guard_facts(
     """Add the rules' facts to a guard context: the resubmit policy, and missing mandatory materials.
 
     Materials are looked up (one query) only when asked and only where a (re)submit leaves the stage;
-    `on` is the submission day (default today in Beijing), which decides date-bound items such as G6.
+    `on` is the submission day (default today in Beijing): the rules in force that day (`RuleSet.at`) decide
+    date-bound items such as G6 and the resubmit policy.
     """
-    rules = rules_for(settings.rules_dir if settings else None)
+    rules = rules_for(settings.rules_dir if settings else None).at(_today(on))
     context = replace(context, restart_on_resubmit=rules.restart_on_resubmit)
     if not materials or context.stage not in OPEN_STAGES or row.id is None:
         return context
@@ -100,12 +101,13 @@ def resolve_item(rules: RuleSet, items: Sequence[MaterialItem], name: str, ref: 
         item = find_material(rules, name)
     except KeyError:
         raise UsageError(f"no material {name!r}", hint=f"`beian materials {ref}` lists the items") from None
-    if all(i.key != item.key for i in items):
+    found = next((i for i in items if i.key == item.key), None)
+    if found is None:
         raise UsageError(
             f"{item.key} ({item.zh.split('（')[0]}) is not on the checklist of {ref}",
             hint=f"`beian materials {ref}` lists its items",
         )
-    return item
+    return found
 
 
 def reopen_materials(
@@ -133,20 +135,19 @@ def reopen_materials(
 
 
 def check_number(item: MaterialItem, value: str | None) -> str:
-    """The normalised filing number for an item with a `check`; a usage error naming the format otherwise."""
-    number = states.normalise_filing_number(value or "")
-    if item.check == "algo_filing_number":
-        # the upstream model's type digits may differ from ours, so only the format is checked
-        if states.ALGO_FILING_NO.match(number):
-            return number
-        problem = states.check_filing_number(Kind.ALGORITHM, number, None)
-    else:
-        problem = states.check_filing_number(Kind.GENAI_FILING, number, None)
-        if problem is None:
-            return number
-    if not number:
-        problem = f"{item.key} needs the number itself: give it with --note"
-    raise UsageError(problem or f"{number!r} is not a valid number for {item.key}")
+    """The filing number for an item with a `check`, read from pasted text; a usage error naming the format otherwise."""
+    if not states.normalise_filing_number(value or ""):
+        raise UsageError(f"{item.key} needs the number itself: give it with --note")
+    assert value is not None
+    kind = Kind.ALGORITHM if item.check == "algo_filing_number" else Kind.GENAI_FILING
+    try:
+        number = states.extract_filing_number(value, kind).number
+    except states.FilingNumberError as exc:
+        raise UsageError(f"{item.key}: {exc}") from None
+    # the upstream model's type digits may differ from ours, so only the type code range is checked
+    if kind is Kind.ALGORITHM and not states.ALGO_FILING_NO.match(number):
+        raise UsageError(states.check_filing_number(Kind.ALGORITHM, number, None) or number)
+    return number
 
 
 def to_view(filing_id: int, ref: str, d: Deadline) -> DeadlineView:

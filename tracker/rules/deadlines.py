@@ -27,10 +27,14 @@ def running_deadlines(
     public_opinion: bool = True,
     due_soon_days: int | None = None,
 ) -> list[Deadline]:
-    """The deadlines running for a filing of `kind` in `stage` on `today`, in rules order.
+    """The deadlines running for a filing of `kind` in `stage` on `today` (Beijing dates), in rules order.
 
     A deadline runs while the filing is in one of its stages and its trigger date is recorded; duties of
     Art. 24 bind only services with 舆论属性或者社会动员能力, so they are left out when `public_opinion` is False.
+    A period is governed by the version of its rule in force on its trigger date (`effective_from` /
+    `effective_until` in `data/rules/deadlines.toml`); the due-soon threshold is the one in force `today`.
+    Periods are counted in working days (trigger day excluded; Civil Code art. 201, DOMAIN §6); a result
+    that counts through a year whose 调休 schedule is not yet published is `provisional`, with a warning.
     """
     dates = {
         "launch_date": launch_date,
@@ -39,7 +43,7 @@ def running_deadlines(
         "materials_complete_date": materials_complete_date,
         "submitted": submitted,
     }
-    soon = rules.due_soon_days if due_soon_days is None else due_soon_days
+    soon = int(rules.setting("due_soon_days", today)) if due_soon_days is None else due_soon_days
     out: list[Deadline] = []
     for rule in rules.deadlines:
         if kind not in rule.kinds or stage not in rule.stages:
@@ -51,6 +55,8 @@ def running_deadlines(
             continue
         start = dates[trigger]
         assert start is not None
+        if not rule.effective.covers(start):
+            continue  # another version of the rule (or none) governs a period starting that day
         due = calendar.add_workdays(start, rule.working_days)
         left = calendar.workdays_between(today, due.date)
         overdue = today > due.date
@@ -69,6 +75,7 @@ def running_deadlines(
                 regulator_sla=rule.regulator_sla,
                 basis=rule.basis,
                 warnings=tuple(dict.fromkeys((*due.warnings, *left.warnings))),
+                provisional=due.provisional or left.provisional,
             )
         )
     return out

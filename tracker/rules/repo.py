@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Select, and_, func, or_, type_coerce
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,7 +23,7 @@ from tracker.errors import Conflict
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.forecast import StageSample
 from tracker.rules.model import MaterialItem, RuleSet
-from tracker.store.tables import FilingRow, MaterialRow, TransitionRow
+from tracker.store.tables import FilingRow, MaterialRow, OrganisationRow, TransitionRow
 from tracker.timeutil import beijing_date, to_utc
 
 SUBMISSIONS = (Event.SUBMIT.value, Event.RESUBMIT.value)
@@ -247,16 +248,29 @@ class WorkdayCounter:
         return self.calendar.workdays_between(start, end).days
 
 
+IMPORTED = "import"
+"""History source of facts recorded by `beian import` (tracker.exchange), never timed."""
+
+
 def _visited(kind: Kind, stage: Stage) -> bool:
     # review stages and returns are what forecasts are made of; drafts and live filings are not timed
     return stage is Stage.RETURNED or has_tag(kind, stage, "with_regulator")
 
 
 def stage_samples(session: Session, calendar: WorkCalendar) -> dict[Kind, list[StageSample]]:
-    """One sample per finished stage visit in the whole history, by kind (one query over all transitions)."""
+    """One sample per finished stage visit in the whole history, by kind (one query over all transitions).
+
+    A visit entered or left by a fact an import recorded (source `import`: a CAC list's approval, a spreadsheet's
+    current stage) is not timed: its dates are when the list was published or the file was read, not when the
+    filing moved.
+    """
     statement = (
-        select(
-            TransitionRow.filing_id, FilingRow.kind, TransitionRow.to_stage, _raw(TransitionRow.effective_at)
+        sa_select(
+            col(TransitionRow.filing_id),
+            col(FilingRow.kind),
+            col(TransitionRow.to_stage),
+            _raw(TransitionRow.effective_at),
+            col(TransitionRow.source),
         )
         .join(FilingRow, col(FilingRow.id) == col(TransitionRow.filing_id))
         .order_by(col(TransitionRow.filing_id), col(TransitionRow.id))
@@ -269,9 +283,11 @@ def stage_samples(session: Session, calendar: WorkCalendar) -> dict[Kind, list[S
     counter = WorkdayCounter(calendar, min(days), max(days))
     timed = {(k.value, s.value): (k, s) for k in Kind for s in Stage if _visited(k, s)}
     for i in range(len(rows) - 1):
-        filing_id, kind_name, stage_name, _ = rows[i]
+        filing_id, kind_name, stage_name, _, source = rows[i]
         if rows[i + 1][0] != filing_id:
             continue  # the filing's current stage: a visit still running
+        if source == IMPORTED or rows[i + 1][4] == IMPORTED:
+            continue
         found = timed.get((kind_name, stage_name))
         if found is None:
             continue
@@ -279,3 +295,40 @@ def stage_samples(session: Session, calendar: WorkCalendar) -> dict[Kind, list[S
         spent = max(counter.between(days[i], days[i + 1]), 0)
         out.setdefault(kind, []).append(StageSample(kind, stage, float(spent), filing_id))
     return out
+
+
+# -- clocks and statistics -------------------------------------------------------------------------
+
+
+def clock_history(session: Session, ids: Sequence[int] | None = None) -> list[Any]:
+    """Every history row of the filings (all, or those in `ids`), by filing then order, in one query.
+
+    Each row: filing_id, ref, kind, organisation_id, organisation, algorithm_type, event, from_stage,
+    to_stage, effective_at (naive values are UTC), reason.
+    """
+    statement = (
+        sa_select(
+            *(
+                col(c)
+                for c in (
+                    TransitionRow.filing_id,
+                    FilingRow.ref,
+                    FilingRow.kind,
+                    FilingRow.organisation_id,
+                    OrganisationRow.name,
+                    FilingRow.algorithm_type,
+                    TransitionRow.event,
+                    TransitionRow.from_stage,
+                    TransitionRow.to_stage,
+                )
+            ),
+            _raw(TransitionRow.effective_at),
+            col(TransitionRow.reason),
+        )
+        .join(FilingRow, col(FilingRow.id) == col(TransitionRow.filing_id))
+        .join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+        .order_by(col(TransitionRow.filing_id), col(TransitionRow.id))
+    )
+    if ids is not None:
+        statement = statement.where(col(TransitionRow.filing_id).in_(list(ids)))
+    return list(session.connection().execute(statement).all())

@@ -3,12 +3,18 @@
 Each file holds a `version` string (the same in every file of a set) and any of the sections `settings`,
 `materials`, `deadlines` and `forecast`; a section lives in exactly one file. Every fact carries `source`
 (one of SOURCE_TAGS) and `cite`. Anything unknown or mistyped is refused with the file and line.
+
+Rules in force by date: a materials item, a deadline or a setting may carry `effective_from` and/or
+`effective_until` (inclusive Beijing dates), and then must say where those dates come from with
+`effective_source` (a tag) and `effective_cite`. One key (material key, deadline id, setting name) may appear
+several times with periods that do not overlap; a setting written as `[[settings.NAME]]` must have exactly
+one value on every date (its versions follow each other without gap).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -16,9 +22,12 @@ from typing import Any, TypeVar, cast
 from states import AlgorithmType, Kind, Role, Stage, stages_of
 from tracker.errors import RulesError
 from tracker.rules._toml import Doc, Where, read_toml, show
+from tracker.rules._versions import EFFECTIVE_KEYS, no_overlap, read_effective, read_settings
 from tracker.rules.model import (
+    ClockPolicy,
     Condition,
     DeadlineRule,
+    Effective,
     MaterialItem,
     Prior,
     ReentryPolicy,
@@ -33,11 +42,14 @@ E = TypeVar("E", bound=StrEnum)
 SECTIONS = ("settings", "materials", "deadlines", "forecast")
 TRIGGERS = ("launch_date", "change_date", "termination_date", "materials_complete_date", "submitted")
 _ITEM_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_SETTINGS = ("resubmit_reenters", "due_soon_days", "offline_check_rate", "history_min_samples")
 
 
 def load_rules(rules_dir: Path | None = None) -> RuleSet:
-    """Read every `*.toml` in `rules_dir` (default: the shipped `data/rules/`) into one validated RuleSet."""
+    """Read every `*.toml` in `rules_dir` (default: the shipped `data/rules/`) into one validated RuleSet.
+
+    Raises RulesError (a ConfigError, exit code of tracker.errors) naming the file and line of the first
+    problem: bad TOML, an unknown key, a wrong type, a date of effect without its source, overlapping versions.
+    """
     if rules_dir is None:
         from tracker.locations import data_dir  # resolved at call time: nothing is read on import
 
@@ -60,7 +72,7 @@ def load_rules(rules_dir: Path | None = None) -> RuleSet:
     for name in SECTIONS:
         if name not in found:
             raise RulesError(rules_dir, None, f"no rules file defines the section {name!r}")
-    settings, sources = _settings(found["settings"])
+    settings, sources, versions = read_settings(found["settings"])
     paths, priors, basis = _forecast(found["forecast"])
     return RuleSet(
         version=version,
@@ -69,12 +81,14 @@ def load_rules(rules_dir: Path | None = None) -> RuleSet:
         due_soon_days=int(settings["due_soon_days"]),
         offline_check_rate=float(settings["offline_check_rate"]),
         history_min_samples=int(settings["history_min_samples"]),
+        regulator_clock_on_resubmit=cast(ClockPolicy, settings["regulator_clock_on_resubmit"]),
         materials=_materials(found["materials"]),
         deadlines=_deadlines(found["deadlines"]),
         priors=priors,
         review_paths=paths,
         prior_basis=basis,
         setting_sources=sources,
+        settings=versions,
     )
 
 
@@ -110,40 +124,16 @@ def _enums(doc: Doc, enum: type[E], value: Any, where: Where, what: str) -> froz
     return frozenset(_enum(doc, enum, name, where, what) for name in names)
 
 
-def _settings(doc: Doc) -> tuple[dict[str, Any], dict[str, Source]]:
-    where: Where = ("settings",)
-    table = doc.table(doc.data["settings"], where, required=_SETTINGS)
-    checks: dict[str, tuple[type, Callable[[Any], str | None]]] = {
-        "resubmit_reenters": (
-            str,
-            lambda v: (
-                None
-                if v in ("returned_from", "initial_review")
-                else "must be returned_from or initial_review"
-            ),
-        ),
-        "due_soon_days": (int, lambda v: None if v >= 0 else "must not be negative"),
-        "offline_check_rate": (float, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
-        "history_min_samples": (int, lambda v: None if v >= 1 else "must be at least 1"),
-    }
-    values: dict[str, Any] = {}
-    sources: dict[str, Source] = {}
-    for name, (kind, check) in checks.items():
-        at = (*where, name)
-        entry = doc.table(table[name], at, required=("value", "source", "cite"))
-        value: Any = doc.get(entry, at, "value", kind)
-        problem = check(value)
-        if problem:
-            doc.fail((*at, "value"), f"{show((*at, 'value'))} is {value!r}; it {problem}")
-        values[name] = value
-        sources[name] = Source(*doc.source(entry, at))
-    return values, sources
-
-
 def _condition(doc: Doc, value: Any, where: Where) -> Condition:
-    table = doc.table(
-        value, where, optional=("kind", "role", "algorithm_type", "third_party", "from", "before")
-    )
+    if isinstance(value, dict):
+        for moved in ("from", "before"):
+            if moved in value:
+                doc.fail(
+                    (*where, moved),
+                    f"{show(where)}: `{moved}` is no longer a condition; give the item "
+                    "effective_from / effective_until (with effective_source and effective_cite)",
+                )
+    table = doc.table(value, where, optional=("kind", "role", "algorithm_type", "third_party"))
     if not table:
         doc.fail(where, f"{show(where)} is empty; leave `when` out for an item that always applies")
     return Condition(
@@ -155,8 +145,6 @@ def _condition(doc: Doc, value: Any, where: Where) -> Condition:
             else None
         ),
         third_party=doc.get(table, where, "third_party", bool) if "third_party" in table else None,
-        from_date=doc.day(table["from"], (*where, "from")) if "from" in table else None,
-        before=doc.day(table["before"], (*where, "before")) if "before" in table else None,
     )
 
 
@@ -164,7 +152,7 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
     items = doc.data["materials"]
     if not isinstance(items, list) or not items:
         doc.fail(("materials",), "materials must be a non-empty array of tables ([[materials]])")
-    seen: set[str] = set()
+    seen: dict[str, list[Effective]] = {}
     out: list[MaterialItem] = []
     for i, raw in enumerate(items):
         at: Where = ("materials", i)
@@ -172,14 +160,14 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
             raw,
             at,
             required=("key", "zh", "en", "source", "cite"),
-            optional=("mandatory", "when", "note", "check"),
+            optional=("mandatory", "when", "note", "check", *EFFECTIVE_KEYS),
         )
         key = doc.get(table, at, "key", str)
         if not _ITEM_KEY.match(key):
             doc.fail((*at, "key"), f"material key {key!r} must look like group.name (lower case, dotted)")
-        if key in seen:
-            doc.fail((*at, "key"), f"material key {key!r} is defined twice")
-        seen.add(key)
+        effective = read_effective(doc, table, at)
+        no_overlap(doc, "material key", key, effective, seen.get(key, []), (*at, "key"))
+        seen.setdefault(key, []).append(effective)
         when = table.get("when")
         conditions: list[Condition] = []
         if isinstance(when, list):
@@ -206,6 +194,7 @@ def _materials(doc: Doc) -> tuple[MaterialItem, ...]:
                 when=tuple(conditions),
                 note=doc.opt(table, at, "note", str, "") or None,
                 check=cast(Any, check or None),
+                effective=effective,
             )
         )
     return tuple(out)
@@ -249,11 +238,13 @@ def _deadlines(doc: Doc) -> tuple[DeadlineRule, ...]:
                 "basis",
             )
             + ("source", "cite"),
-            optional=("public_opinion_only",),
+            optional=("public_opinion_only", *EFFECTIVE_KEYS),
         )
         ident = doc.get(table, at, "id", str)
-        if any(d.id == ident for d in out):
-            doc.fail((*at, "id"), f"deadline id {ident!r} is defined twice")
+        effective = read_effective(doc, table, at)
+        no_overlap(
+            doc, "deadline id", ident, effective, [d.effective for d in out if d.id == ident], (*at, "id")
+        )
         days = doc.get(table, at, "working_days", int)
         if days <= 0:
             doc.fail((*at, "working_days"), f"{ident}: working_days must be positive, not {days}")
@@ -277,6 +268,7 @@ def _deadlines(doc: Doc) -> tuple[DeadlineRule, ...]:
                 public_opinion_only=doc.opt(table, at, "public_opinion_only", bool, False),
                 basis=doc.get(table, at, "basis", str),
                 source=Source(*doc.source(table, at)),
+                effective=effective,
             )
         )
     return tuple(out)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from states import Kind, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus, limits
+from tracker.domain import DeadlineView, Filing, FilingQuery, MaterialStatus, limits
+from tracker.domain.inputs import DATE_WINDOW, EARLIEST_DAY, LATEST_DAY
 from tracker.errors import UsageError
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
@@ -36,8 +37,10 @@ from tracker.rules._facts import (
 )
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
-from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.forecast import StageSample
+from tracker.rules.forecasting import ForecastMixin
 from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import Clock, beijing_date, now_utc, to_db
@@ -52,7 +55,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(StoreService):
+class RulesService(ClockMixin, ForecastMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
@@ -62,6 +65,10 @@ class RulesService(StoreService):
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
+        self.stored_problems: list[str] = []
+        """Stored dates the last deadline computation ignored (outside `inputs.DATE_WINDOW`), one line each."""
+        self._next: tuple[tuple[Entry, ...], dict[int, DeadlineView]] | None = None
+        self._clocks = None
 
     @property
     def rules(self) -> RuleSet:
@@ -120,7 +127,8 @@ class RulesService(StoreService):
     ) -> MaterialStatus:
         """Tick (or with done=False untick) one item, named by key or label; a number item is validated.
 
-        Raises `UsageError` (an item not on the checklist, a malformed number), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
+        Raises `UsageError` (an item not on the checklist, a malformed number, a path, note or actor that is
+        too long or holds a NUL), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
         """
         limits.check_text("material file path", path, limits.MATERIAL_PATH)
         limits.check_text("material note", note, limits.NOTE)
@@ -193,6 +201,7 @@ class RulesService(StoreService):
     def _entries(self, session: Session, ids: Sequence[int] | None) -> list[Entry]:
         """Filings with at least one running deadline, each with those deadlines (views are built later)."""
         inputs = q.deadline_inputs(session, self.rules, ids)
+        self.stored_problems = []
         today = self.today()
         memo: dict[tuple[Any, ...], tuple[Deadline, ...]] = {}  # many filings share the same dates
         out: list[Entry] = []
@@ -204,6 +213,21 @@ class RulesService(StoreService):
             complete = self._materials_complete(plain, submission, late) if submission and late else None
             dates = {"launch_date": plain.launch_date, "change_date": plain.change_date}
             dates["termination_date"] = plain.termination_date
+            for trigger, value in dates.items():
+                if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+                    # written before dates were checked at input: report it, count nothing from it
+                    name = trigger.removesuffix("_date")
+                    self.stored_problems.append(
+                        f"{plain.ref}: the stored {name} date {value.isoformat()} is outside {DATE_WINDOW} and is "
+                        f"ignored; correct it with `beian dates {plain.ref} --{name} YYYY-MM-DD` or `--clear {name}`"
+                    )
+                    dates[trigger] = None
+            if submitted is not None and not EARLIEST_DAY <= submitted <= LATEST_DAY:
+                self.stored_problems.append(
+                    f"{plain.ref}: the stored submission day {submitted.isoformat()} is outside {DATE_WINDOW} "
+                    "and is ignored"
+                )
+                submitted = complete = None
             for trigger, event in q.DISCHARGED_BY.items():
                 done = inputs.discharged.get((fid, event))
                 if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
@@ -330,6 +354,20 @@ class RulesService(StoreService):
             if any(d.due_soon and (regulator or not d.regulator_sla) for d in found)
         }
 
+    def portfolio_deadlines(self) -> dict[int, DeadlineView]:
+        """The most urgent running deadline of every filing that has one, by filing id (cached per revision and day).
+
+        "Most urgent" is `urgency`: fewest working days left (overdue first), the filer's duty before the
+        regulator's. Raises `RulesError`, `StorageError`.
+        """
+        entries = self._all()
+        if self._next is None or self._next[0] is not entries:
+            views = {
+                fid: min((to_view(fid, ref, d) for d in found), key=urgency) for fid, ref, found in entries
+            }
+            self._next = (entries, views)
+        return self._next[1]
+
     def next_deadlines(self, filing_ids: Sequence[int]) -> dict[int, DeadlineView]:
         """The most urgent running deadline of each of these filings (those without one are left out).
 
@@ -344,43 +382,3 @@ class RulesService(StoreService):
         return out
 
     # -- forecasts -------------------------------------------------------------------------------
-
-    def _history(self, session: Session) -> dict[Kind, list[StageSample]]:
-        revision = read_revision(session)
-        cached = self._samples
-        if cached is not None and cached[0] == revision:
-            return cached[1]
-        samples = q.stage_samples(session, self.calendar)
-        self._samples = (revision, samples)
-        return samples
-
-    def stage_samples(self) -> dict[Kind, list[StageSample]]:
-        """Every finished stage visit recorded in this database, in working days, by kind.
-
-        Raises `RulesError`, `StorageError`.
-        """
-        with self.store.unit() as session:
-            return self._history(session)
-
-    def forecast(self, ref: str | int) -> Forecast:
-        """When the filing is expected to leave review (median and 80th percentile), with the basis stated.
-
-        Raises `NotFound`, `RulesError`, `StorageError`.
-        """
-        with self.store.unit() as session:
-            row, _ = filing_repo.find_filing(session, ref)
-            assert row.id is not None
-            samples = self._history(session)
-        kind, stage = Kind(row.kind), Stage(row.stage)
-        return forecast(
-            self.rules,
-            self.calendar,
-            kind=kind,
-            current_stage=stage,
-            entered_current_at=beijing_date(row.stage_entered_at),
-            today=self.today(),
-            samples=samples.get(kind, []),
-            returned_from=Stage(row.returned_from) if row.returned_from else None,
-            filing_id=row.id,
-            ref=row.ref,
-        )

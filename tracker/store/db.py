@@ -6,34 +6,45 @@ into one-line `StorageError`/`Conflict` messages here, so no caller ever shows a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from tracker.store.changes import ChangeFeed
 
 __all__ = [
     "SCHEMA_HEAD",
     "Session",
     "Store",
     "Unit",
+    "Upgrade",
     "Work",
     "describe",
+    "known_revisions",
+    "create_private_file",
+    "file_identity",
+    "make_private_dir",
     "make_engine",
     "normalise_url",
     "sqlite_path",
     "translate",
 ]
 
-from tracker.domain.safe import mask_credentials
-from tracker.errors import Conflict, StorageError, TrackerError, UsageError
+from tracker.errors import Conflict, StorageError, TrackerError
+from tracker.files import create_private_file, make_private_dir
+from tracker.store.schema_revisions import known_revisions, ours_or_empty
+from tracker.store.urls import describe, normalise_url
 
 
 class Unit(Protocol):
@@ -42,49 +53,8 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0006_sort_keys"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
-KNOWN_REVISIONS = ("0001", "0002", "0003")
-"""Every revision this code can upgrade from, oldest first; any other stamp was written by a newer beian (or
-another application). `tests/store/test_migrations.py` checks it against the migrations folder."""
-
-SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
-"""URL schemes beian opens: SQLite, and PostgreSQL through psycopg 3."""
-SUPPORTED_HINT = (
-    "use sqlite:///PATH (or a plain file path) or postgresql://USER@HOST/DB (postgresql+psycopg://…)"
-)
-
-
-def normalise_url(raw: str) -> URL:
-    """Parse a database URL; `postgresql://` and `postgres://` use psycopg 3.
-
-    Raises `UsageError` (exit 2) for text that is not a URL, a scheme other than `SUPPORTED_DRIVERS`, and an
-    in-memory SQLite database (it would forget everything when the command ends). Messages show the URL with its
-    password masked.
-    """
-    try:
-        url = make_url(raw)
-    except (ArgumentError, ValueError):
-        raise UsageError(f"not a database URL: {mask_credentials(raw)!r}", hint=SUPPORTED_HINT) from None
-    if url.drivername not in SUPPORTED_DRIVERS:
-        raise UsageError(f"database URL scheme {url.drivername!r} is not supported", hint=SUPPORTED_HINT)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    if url.get_backend_name() == "sqlite" and (
-        not url.database or url.database == ":memory:" or url.query.get("mode") == "memory"
-    ):
-        raise UsageError(
-            f"{describe(url)} is an in-memory database, which forgets everything when the command ends",
-            hint="give a file instead, e.g. --db beian.db",
-        )
-    return url
-
-
-def describe(url: URL | str) -> str:
-    """A URL (or what was meant as one) as safe to show: never the password."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    return mask_credentials(url)
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -94,25 +64,37 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def _ours_or_empty(cursor: Any) -> bool:
-    """Whether an SQLite file is new or holds a beian schema (only those are switched to WAL, which is a change
-    to the file: another application's database is left exactly as it is)."""
-    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not tables:
-        return True
-    if "alembic_version" not in tables:
-        return False
-    return cursor.execute("SELECT version_num FROM alembic_version").fetchone() in [
-        (r,) for r in KNOWN_REVISIONS
-    ]
+FileId = tuple[int, int]
+"""(st_dev, st_ino): which file a path names; a moved, replaced or deleted database changes it."""
+
+
+def file_identity(path: Path) -> FileId | None:
+    """The identity of the file at `path` now, or None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What a schema upgrade did: the revision before and after (None: no schema), and the backup taken first."""
+
+    before: str | None
+    after: str | None
+    backup: Path | None = None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    from tracker.store.fold import register
+
+    register(dbapi_connection)  # the search key SQLite's ASCII-only lower() cannot compute
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode not in ("wal", "memory") and _ours_or_empty(cursor):
+        if mode not in ("wal", "memory") and ours_or_empty(cursor):
             cursor.execute("PRAGMA journal_mode=WAL")
         # FULL keeps every committed transition across a power cut, which a compliance record needs.
         cursor.execute("PRAGMA synchronous=FULL")
@@ -257,9 +239,42 @@ class Work:
 
 @dataclass
 class Store:
-    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer."""
+    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer.
+
+    On an SQLite file the store remembers which file it opened (device and inode). Every unit of work first
+    checks that the configured path still names that file: once the file has been moved, replaced (a restore,
+    another copy put in its place) or deleted, reads and writes raise `StorageError` instead of silently
+    going on in a file nobody will find at that path.
+    """
 
     engine: Engine
+    _path: Path | None = field(init=False, default=None, repr=False)
+    _identity: FileId | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._path = sqlite_path(self.engine.url)
+        if self._path is not None:
+            self._identity = file_identity(self._path)
+
+    def check_file(self) -> None:
+        """Refuse to go on when the SQLite file at the configured path is no longer the one this store opened.
+
+        Raises `StorageError` (exit 5) naming the path and what happened (moved or deleted, or replaced).
+        A no-op on PostgreSQL and in-memory databases; costs one `stat`.
+        """
+        if self._path is None:
+            return
+        now = file_identity(self._path)
+        if self._identity is None:  # created after the engine (by `beian init`): adopt it
+            self._identity = now
+            return
+        if now == self._identity:
+            return
+        what = "moved or deleted" if now is None else "replaced by another file"
+        raise StorageError(
+            f"the database file {self._path} was {what} while it was open; nothing was written",
+            hint="close and reopen beian to use the file now at that path",
+        )
 
     @property
     def url(self) -> URL:
@@ -273,7 +288,12 @@ class Store:
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises `StorageError` when the database file was moved or replaced (see `check_file`), or for any
+        driver error; `IntegrityError` passes through for the caller to explain.
+        """
+        self.check_file()
         try:
             with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
                 yield session
@@ -284,7 +304,11 @@ class Store:
 
     @contextmanager
     def work(self) -> Iterator[Work]:
-        """A connection-level transaction (see `Work`): committed on success, rolled back on any error."""
+        """A connection-level transaction (see `Work`): committed on success, rolled back on any error.
+
+        Raises like `unit`.
+        """
+        self.check_file()
         try:
             with self.engine.begin() as connection:
                 work = Work(connection)
@@ -293,6 +317,21 @@ class Store:
         except IntegrityError:
             raise
         except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
+    def database_role(self) -> str | None:
+        """The PostgreSQL role this store connects as (the URL's user, else `current_user`); None on SQLite.
+
+        Raises `StorageError` when the server cannot be asked.
+        """
+        if self.backend != "postgresql":
+            return None
+        if self.url.username:
+            return self.url.username
+        try:
+            with self.engine.connect() as conn:
+                return str(conn.execute(text("SELECT current_user")).scalar())
+        except (OperationalError, DBAPIError) as exc:
             raise translate(exc, self.engine.url) from None
 
     def schema_revision(self) -> str | None:
@@ -333,13 +372,26 @@ class Store:
             )
 
     def refuse_unknown_revision(self, revision: str) -> None:
-        """Raise `StorageError` when `revision` is not one of `KNOWN_REVISIONS` (a newer beian wrote it)."""
-        if revision not in KNOWN_REVISIONS:
+        """Raise `StorageError` when `revision` is not one of `known_revisions()` (a newer beian wrote it)."""
+        if revision not in known_revisions():
             raise StorageError(
                 f"{describe(self.url)} was written by a newer beian (revision {revision}); "
                 f"this beian knows revisions up to {SCHEMA_HEAD}",
                 hint="upgrade beian",
             )
+
+    def change_feed(self, interval: float) -> ChangeFeed:
+        """What tells a dashboard that the database changed: a PostgreSQL `LISTEN` connection, or a watcher
+        of the SQLite file that looks every `interval` seconds. Raises `StorageError` (no listening connection,
+        or an in-memory database that nothing else can change)."""
+        from tracker.store.changes import FileWatcher, PgListener
+
+        if self.backend == "postgresql":
+            return PgListener(self.engine)
+        path = sqlite_path(self.url)
+        if path is None:
+            raise StorageError("an in-memory database has no other writers to watch")
+        return FileWatcher(path, interval)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

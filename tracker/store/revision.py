@@ -1,8 +1,10 @@
-"""The change counter: every write bumps it in its own transaction, and open dashboards poll it."""
+"""The change counter: every write bumps it in its own transaction; on PostgreSQL the same transaction sends a
+notification (`tracker.store.changes`), so open dashboards learn of it at commit without polling."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from tracker.store.db import Unit
@@ -14,9 +16,16 @@ _BUMP_REVISION = (
 )
 
 
+_NOTIFY = core_select(func.pg_notify("beian_changes", func.current_schema()))
+
+
 def bump_revision(session: Unit) -> None:
-    """Advance the change counter that open dashboards poll (inside the caller's transaction)."""
-    session.connection().execute(_BUMP_REVISION)
+    """Advance the change counter (inside the caller's transaction); on PostgreSQL also `NOTIFY beian_changes`,
+    which the server delivers to listening dashboards when, and only if, the transaction commits."""
+    connection = session.connection()
+    connection.execute(_BUMP_REVISION)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NOTIFY)
 
 
 def read_revision(session: Session) -> int:

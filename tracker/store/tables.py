@@ -20,9 +20,12 @@ class OrganisationRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    credit_code: str = Field(max_length=18, unique=True)
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    """None until someone records it: the CAC's published lists give only the organisation's name."""
     region: str | None = Field(default=None, max_length=12)
     created_at: datetime
+    name_key: str | None = Field(default=None, max_length=600)
+    """The name's pinyin sort key (`tracker.filings.collation.sort_key`); None sorts by the name itself."""
 
 
 class FilingRow(SQLModel, table=True):
@@ -59,6 +62,8 @@ class FilingRow(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     stage_entered_at: datetime
+    title_key: str | None = Field(default=None, max_length=600)
+    """The title's pinyin sort key (`tracker.filings.collation.sort_key`); None sorts by the title itself."""
 
 
 class TransitionRow(SQLModel, table=True):
@@ -132,7 +137,8 @@ class OutboxRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    filing_id: int = Field(foreign_key="filing.id", index=True)
+    filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    """None for a message about no single filing (a digest's SMS summary)."""
     transition_id: int | None = Field(default=None, foreign_key="transition.id")
     recipient_id: int | None = Field(default=None, foreign_key="recipient.id")
     channel: str = Field(default="sms", max_length=12)
@@ -152,3 +158,77 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None = None
+    dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    """Set for messages that must exist once at most (a digest's SMS: `digest:PERIOD:PHONE`)."""
+
+
+class SeenRow(SQLModel, table=True):
+    """What one person last saw of one filing: its latest history row and edit, and its deadline state."""
+
+    __tablename__ = "seen"
+    __table_args__ = (UniqueConstraint("person", "filing_id", name="uq_seen_person_filing"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=120)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    transition_id: int = 0
+    edit_id: int = 0
+    deadline: str = Field(default="", max_length=12)
+    seen_at: datetime
+
+
+class FilingEditRow(SQLModel, table=True):
+    """Who created a filing or edited its descriptive fields, when, and which fields (append-only)."""
+
+    __tablename__ = "filing_edit"
+    __table_args__ = (Index("ix_filing_edit_filing", "filing_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id")
+    actor: str | None = Field(default=None, max_length=120)
+    at: datetime
+    fields: str = Field(sa_type=Text)
+    """Comma-separated names of the fields changed; `created` for the creation."""
+
+
+class DigestRow(SQLModel, table=True):
+    """A digest e-mail in the outbox: one per (channel, recipient, period), committed before it is sent."""
+
+    __tablename__ = "digest"
+    __table_args__ = (
+        UniqueConstraint("channel", "recipient", "period", name="uq_digest_recipient_period"),
+        Index("ix_digest_status_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(default="email", max_length=12)
+    recipient: str = Field(max_length=254)
+    period: str = Field(max_length=40)
+    since: datetime
+    until: datetime
+    subject: str = Field(sa_type=Text)
+    body: str = Field(sa_type=Text)
+    html: str | None = Field(default=None, sa_type=Text)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=200)
+    error_message: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+
+
+class DigestScheduleRow(SQLModel, table=True):
+    """Who gets a digest on a schedule (daily or weekly), by e-mail or SMS, optionally for one organisation."""
+
+    __tablename__ = "digest_schedule"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_digest_schedule_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=12)
+    address: str = Field(max_length=254)
+    every: str = Field(max_length=8)
+    format: str = Field(default="text", max_length=8)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_at: datetime

@@ -1,56 +1,36 @@
-"""The main screen: the stage funnel, the filter bar and the virtual filings table."""
+"""The main screen: every filing in one table, with the stage funnel, filters, sort, saved views, copy and export.
+
+The state and the loading workers live in `tui.screens.dashboard_base`; this module holds the controls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import on
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
+from textual.events import Resize
 
 from states import Stage
 from tracker.domain import Filing, FilingQuery
-from tracker.errors import TrackerError
-from tui.messages import DeadlinesLoaded, FilingsLoaded, LoadFailed, PageLoaded, StageCountsLoaded
-from tui.screens.filing_actions import FilingActions
-from tui.view.cells import DeadlineCell, deadline_cell
-from tui.view.columns import COLUMNS, Column
+from tracker.errors import TrackerError, UsageError
+from tui.messages import ViewExported
+from tui.screens.dashboard_base import NARROW, SAVE_DELAY, DashboardBase
+from tui.view.columns import SORTABLE, Column
 from tui.view.labels import pick
-from tui.widgets.filing_table import PAGE_SIZE, FilingTable
+from tui.widgets.filing_table import FilingTable
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.stage_funnel import StageFunnel
 
 if TYPE_CHECKING:
     from tracker.filings.service import FilingService
 
-DEADLINE_DELAY = 0.1
-"""Seconds of scroll stillness before the deadline column is filled in."""
-SORTABLE = tuple(c for c in COLUMNS if c.sort is not None)
 
-EMPTY_DATABASE = """\
-[b]No filings yet 还没有备案[/b]
-
-Press [b]o[/b] to add an organisation (主体), then [b]n[/b] to add a filing.
-
-From a terminal:
-  [b]beian org add[/b] NAME --credit-code CODE     register an organisation
-  [b]beian add[/b] TITLE --org NAME                 add a filing in draft
-  [b]beian apply[/b] events.jsonl                   import a stream of events
-  [b]beian dashboard --demo[/b]                     look around with demo data first
-"""
-
-NO_MATCH = "[b]No filings match 没有匹配的备案[/b]\n\nPress [b]Esc[/b] to clear the filters."
-
-
-class DashboardScreen(FilingActions, Screen[None]):
-    """Every filing, sorted and filtered by the service; changes elsewhere appear within a poll."""
+class DashboardScreen(DashboardBase):
+    """Every filing, sorted and filtered by the service; changes elsewhere appear as soon as they are committed."""
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
@@ -62,212 +42,100 @@ class DashboardScreen(FilingActions, Screen[None]):
         Binding("o", "new_organisation", "New org"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse sort"),
+        Binding("b", "toggle_stages", "Stages"),
+        Binding("c", "copy_ref", "Copy ref", show=False),
+        Binding("C", "copy_number", "Copy number", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id="dashboard")
-        self.filters = FilingQuery()
-        """What the user asked for; survives every refresh."""
-        self.generation = 0
-        self.loaded_revision: int | None = None
-        self._reset_scroll = True
-        self._loading = False
-        self._pending_revision: int | None = None
-        self._total = 0
-        self._counts: Mapping[Stage, int] = {}
-        self._deadlines_available = True
-        self._deadline_timer: Timer | None = None
+    def set_filters(self, query: FilingQuery, *, keep_selection: bool = False) -> None:
+        """Apply new filters or sort (kept across refreshes, remembered for the next start) and reload.
 
-    def compose(self) -> ComposeResult:
-        """Funnel on the left; filter bar, table and empty state on the right."""
-        yield Header()
-        with Horizontal(id="main"):
-            yield StageFunnel(id="funnel")
-            with Vertical(id="content"):
-                yield FilterBar(id="filters")
-                yield FilingTable(id="filings")
-                yield Static("Loading… 加载中", id="empty")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Load the first page and follow changes and language."""
-        self.table.language = self.lang
-        self.table.display = False
-        self.host.store_changed.subscribe(self, self._store_changed)
-        self.watch(self.app, "language", self._language_changed, init=False)
-        self.table.focus()
-        self.reload(new_query=True)
-
-    # -- loading: rows first, then the funnel's counts, then deadlines ----------------------------
-
-    def reload(self, *, new_query: bool = False) -> None:
-        """Fetch the count and the pages on screen for the current filters."""
-        self.generation += 1
-        self._loading = True
-        if new_query:
-            self._reset_scroll = True
-            pages: tuple[int, ...] = (0,)
-        else:
-            top = int(self.table.scroll_y)
-            pages = tuple(range(top // PAGE_SIZE, (top + self.table.size.height) // PAGE_SIZE + 1))
-        self._load_filings(self.generation, self.filters, pages)
-
-    def _load_filings(self, generation: int, query: FilingQuery, pages: tuple[int, ...]) -> None:
-        """The revision, the total and the pages on screen, in one result message."""
-
-        def load(service: FilingService) -> FilingsLoaded:
-            revision = service.revision()
-            total = service.count(query)
-            window = (
-                replace(query, offset=p * PAGE_SIZE, limit=PAGE_SIZE) for p in pages if p * PAGE_SIZE < total
-            )
-            loaded = {w.offset // PAGE_SIZE: tuple(service.filings(w)) for w in window}
-            return FilingsLoaded(generation, query, revision, total, loaded, service.clock())
-
-        self.call_service(load, group="filings")
-
-    def _load_counts(self, generation: int, query: FilingQuery) -> None:
-        """Filings per stage, for the funnel."""
-        self.call_service(
-            lambda service: StageCountsLoaded(generation, service.stage_counts(query)), group="counts"
-        )
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pages")
-    def _load_pages(self, generation: int, query: FilingQuery, pages: tuple[int, ...]) -> None:
-        """Pages the table scrolled to, nearest first; a newer request cancels the rest."""
-        worker = get_current_worker()
-        for page in pages:
-            if worker.is_cancelled:
-                return
-            try:
-                rows = tuple(self.service.filings(replace(query, offset=page * PAGE_SIZE, limit=PAGE_SIZE)))
-            except TrackerError as exc:
-                self.post_message(LoadFailed(str(exc)))
-                return
-            self.post_message(PageLoaded(generation, page, rows))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="deadlines")
-    def _load_deadlines(self, generation: int, filings: tuple[Filing, ...]) -> None:
-        """The deadline column for the rows on screen (the rules layer is slower than a page).
-
-        A refusal leaves the column hidden (`cells` None) rather than interrupting the table.
+        With `keep_selection` the cursor stays on the selected filing when it is still in the result.
         """
-        cells: dict[int, DeadlineCell] | None
-        try:
-            found = self.service.rules.next_deadlines([f.id for f in filings])
-        except TrackerError:
-            cells = None
-        else:
-            cells = {filing_id: deadline_cell(d) for filing_id, d in found.items()}
-        if not get_current_worker().is_cancelled:
-            self.post_message(DeadlinesLoaded(generation, tuple(f.id for f in filings), cells))
-
-    @on(FilingsLoaded)
-    def _filings_loaded(self, message: FilingsLoaded) -> None:
-        if message.generation != self.generation:
-            return
-        self._loading = False
-        self.loaded_revision = message.revision
-        table = self.table
-        table.reset(
-            message.generation,
-            message.total,
-            message.pages,
-            now=message.now,
-            keep_selection=not self._reset_scroll,
-        )
-        self._reset_scroll = False
-        self._total = message.total
-        self._summarise()
-        filtered = self.filters != FilingQuery(sort=self.filters.sort, descending=self.filters.descending)
-        empty = self.query_one("#empty", Static)
-        empty.update(NO_MATCH if filtered else EMPTY_DATABASE)
-        table.display = message.total > 0
-        empty.display = message.total == 0
-        self._load_counts(message.generation, message.query)
-        self._want_deadlines()
-        pending, self._pending_revision = self._pending_revision, None
-        if pending is not None and pending > message.revision:
-            self.reload()
-
-    @on(StageCountsLoaded)
-    def _counts_loaded(self, message: StageCountsLoaded) -> None:
-        if message.generation == self.generation:
-            self._counts = message.counts
-            self.query_one(StageFunnel).show(message.counts, self._stage_filter(), self.lang)
-            self._summarise()
-
-    @on(PageLoaded)
-    def _page_loaded(self, message: PageLoaded) -> None:
-        self.table.add_page(message.generation, message.page, message.rows)
-        self._want_deadlines()
-
-    @on(DeadlinesLoaded)
-    def _deadlines_loaded(self, message: DeadlinesLoaded) -> None:
-        if message.cells is None:
-            self._deadlines_available = False
-        else:
-            self.table.add_deadlines(message.generation, message.filing_ids, message.cells)
-
-    @on(FilingTable.Scrolled)
-    def _want_deadlines(self) -> None:
-        # wait until scrolling pauses: a deadline lookup costs more than a page of rows
-        if self._deadlines_available and self._deadline_timer is None:
-            self._deadline_timer = self.set_timer(DEADLINE_DELAY, self._request_deadlines)
-
-    @property
-    def deadlines_pending(self) -> bool:
-        """Rows on screen still wait for their deadline cell."""
-        return self._deadlines_available and self.table.display and bool(self.table.without_deadlines())
-
-    def _request_deadlines(self) -> None:
-        self._deadline_timer = None
-        missing = self.table.without_deadlines()
-        if missing:
-            self._load_deadlines(self.generation, missing)
-
-    @on(LoadFailed)
-    def _load_failed(self, message: LoadFailed) -> None:
-        self._loading = False
-        self.notify(message.error, title="Could not load filings 加载失败", severity="warning", markup=False)
-        self.table.forget_request()
-
-    @on(FilingTable.PagesWanted)
-    def _pages_wanted(self, message: FilingTable.PagesWanted) -> None:
-        if message.generation == self.generation:
-            self._load_pages(message.generation, self.filters, message.pages)
-
-    def _store_changed(self, revision: int) -> None:
-        if self._loading:  # decide when the load in flight says which revision it read
-            self._pending_revision = max(revision, self._pending_revision or revision)
-        elif revision != self.loaded_revision:
-            self.reload()
-
-    def _language_changed(self) -> None:
-        self.table.language = self.lang
-        funnel = self.query_one(StageFunnel)
-        funnel.show(funnel.counts, funnel.chosen, self.lang)
-
-    def _summarise(self) -> None:
-        all_stages = sum(self._counts.values())
-        of = f" / {all_stages:,}" if self.filters.stages and all_stages != self._total else ""
-        self.query_one(FilterBar).set_summary(f"{self._total:,}{of} {pick(self.lang, '件', 'filings')}")
-
-    # -- filters and sort -------------------------------------------------------------------------
-
-    def _stage_filter(self) -> Stage | None:
-        return self.filters.stages[0] if self.filters.stages else None
-
-    def set_filters(self, query: FilingQuery) -> None:
-        """Apply new filters or sort (kept across refreshes) and reload from the top."""
+        query = replace(query, offset=0, limit=None)
         if query != self.filters:
             self.filters = query
-            self.reload(new_query=True)
+            self._show_sort()
+            selected = self.table.selected
+            self.reload(new_query=True, focus=selected.id if keep_selection and selected else None)
+            self._remember()
+
+    def _remember(self) -> None:
+        if not self.remember:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
+
+    def save_now(self) -> None:
+        """Write the sort and filters for the next start (a failure is shown, never raised)."""
+        from tracker.filings.views import save_current
+
+        self._save_timer = None
+        try:
+            save_current(self.filters)
+        except (TrackerError, OSError) as exc:
+            self.notify(
+                str(exc),
+                title=pick(self.lang, "无法保存视图", "Could not save the view"),
+                severity="warning",
+                markup=False,
+            )
+
+    def on_unmount(self) -> None:
+        """A change made just before quitting is remembered too."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self.save_now()
 
     @on(StageFunnel.StageChosen)
     def _stage_chosen(self, message: StageFunnel.StageChosen) -> None:
-        self.set_filters(replace(self.filters, stages=(message.stage,) if message.stage else ()))
+        self.filter_by_stage(message.stage)
+
+    @on(StageFunnel.QuickFilterChosen)
+    def _quick_chosen(self, message: StageFunnel.QuickFilterChosen) -> None:
+        self.quick_filter(message.name, on=message.name not in self._quick_filters())
+
+    def quick_filter(self, name: str, *, on: bool = True, within: int | None = None) -> None:
+        """Switch a quick filter (`QUICK_FILTERS`) on or off; `within` sets the due-soon working days."""
+        from tracker.filings.views import DUE_SOON_DAYS
+
+        q = self.filters
+        if name == "overdue":
+            q = replace(q, overdue=on)
+        elif name == "due-soon":
+            q = replace(q, due_within=(within if within is not None else DUE_SOON_DAYS) if on else None)
+        elif name.startswith("waiting-"):
+            waiting = name.removeprefix("waiting-")
+            q = replace(q, waiting_on=waiting if on else None)  # type: ignore[arg-type]
+        if on and name in ("overdue", "due-soon") and q.sort == "ref":
+            q = replace(q, sort="deadline", descending=False)
+        self.set_filters(q, keep_selection=True)
+
+    def apply_view(self, name: str) -> None:
+        """Show a saved view (its filters and sort replace the current ones)."""
+        from tracker.filings.views import find_view
+
+        try:
+            view = find_view(name, self.service.settings)
+        except TrackerError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.query_one(FilterBar).set_values(view.query.text or "", view.query.organisation or "")
+        self.set_filters(view.query, keep_selection=True)
+        self.notify(pick(self.lang, view.zh, view.en), title=pick(self.lang, "视图", "View"), timeout=2)
+
+    def save_view(self, name: str) -> None:
+        """Save the current sort and filters as the person's view `name`."""
+        from tracker.filings.views import save_view
+
+        try:
+            save_view(name, self.filters)
+        except TrackerError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(pick(self.lang, f"已保存视图 {name}", f"Saved view {name}"), timeout=3)
 
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:
@@ -282,12 +150,15 @@ class DashboardScreen(FilingActions, Screen[None]):
         self.sort_by(message.column, toggle=True)
 
     def sort_by(self, column: Column, *, toggle: bool = False, descending: bool | None = None) -> None:
-        """Sort by a column; clicking the sorted column again reverses it."""
+        """Sort by a column; clicking the sorted column again reverses it. `descending` is as shown: the
+        values in the column go down."""
         assert column.sort is not None
         current = self.table.sort_column == column.key
         shown_desc = not self.table.descending if toggle and current else bool(descending)
-        self.table.sort_column, self.table.descending = column.key, shown_desc
-        self.set_filters(replace(self.filters, sort=column.sort, descending=shown_desc != column.invert))
+        self.set_filters(
+            replace(self.filters, sort=column.sort, descending=shown_desc != column.invert),
+            keep_selection=True,
+        )
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column."""
@@ -305,15 +176,105 @@ class DashboardScreen(FilingActions, Screen[None]):
         self.query_one(FilterBar).focus_text()
 
     def action_clear_filters(self) -> None:
-        """Drop every filter (the sort stays) and go back to the table."""
+        """Drop every filter (the sort stays), keep the selected filing under the cursor, back to the table."""
         self.query_one(FilterBar).set_values("", "")
-        self.set_filters(FilingQuery(sort=self.filters.sort, descending=self.filters.descending))
+        self.set_filters(
+            FilingQuery(sort=self.filters.sort, descending=self.filters.descending), keep_selection=True
+        )
         self.table.focus()
 
     def filter_by_stage(self, stage: Stage | None) -> None:
         """Show only one stage (None: all)."""
-        self.set_filters(replace(self.filters, stages=(stage,) if stage else ()))
+        self.set_filters(replace(self.filters, stages=(stage,) if stage else ()), keep_selection=True)
 
     def action_reload(self) -> None:
         """Reload from the database now."""
         self.reload()
+
+    # -- layout, clipboard, export ----------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        """The stage list collapses by itself on a narrow terminal, unless the user chose."""
+        self._place_stages(event.size.width)
+
+    def _place_stages(self, width: int | None = None) -> None:
+        shown = self.stages_shown
+        if shown is None:
+            shown = (width if width is not None else self.size.width) >= NARROW
+        self.query_one(StageFunnel).display = shown
+
+    def action_toggle_stages(self) -> None:
+        """Hide or show the stage list (the choice holds whatever the width)."""
+        self.stages_shown = not self.query_one(StageFunnel).display
+        self._place_stages()
+
+    def action_copy_ref(self) -> None:
+        """Copy the selected filing's reference to the clipboard."""
+        filing = self._selected()
+        if filing is not None:
+            self._copy(filing.ref)
+
+    def action_copy_number(self) -> None:
+        """Copy the selected filing's filing number (备案编号) to the clipboard."""
+        filing = self._selected()
+        if filing is None:
+            return
+        if not filing.filing_number:
+            self.notify(
+                pick(self.lang, f"{filing.ref} 还没有备案号", f"{filing.ref} has no filing number yet"),
+                timeout=3,
+            )
+            return
+        self._copy(filing.filing_number)
+
+    def _copy(self, text: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(pick(self.lang, f"已复制 {text}", f"Copied {text}"), timeout=2, markup=False)
+
+    def export_view(self, folder: Path | None = None, fmt: str = "csv") -> None:
+        """Write the filings of the current view to a new owner-only file in `folder` (default: here), through the
+        export of `beian export`: CSV (UTF-8 with BOM, so Excel reads the Chinese text) or XLSX."""
+        query = self.filters
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = (folder or Path.cwd()) / f"beian-filings-{stamp}.{fmt}"
+        lang = "zh" if self.lang == "zh" else "en"
+
+        def export(service: FilingService) -> ViewExported:
+            import os
+
+            from tracker.exchange.service import ExchangeService
+            from tracker.exchange.writers import write_csv, write_xlsx
+
+            rows = ExchangeService(service).export_cells(query)
+            try:
+                if fmt == "xlsx":
+                    count = write_xlsx(path, rows, with_history=False, lang=lang)
+                    os.chmod(path, 0o600)
+                else:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+                        count = write_csv(out, rows, with_history=False, lang=lang)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            return ViewExported(path, count)
+
+        self.call_service(export, group="export")
+
+    @on(ViewExported)
+    def _exported(self, message: ViewExported) -> None:
+        self.notify(
+            pick(
+                self.lang,
+                f"已导出 {message.rows} 件到 {message.path}",
+                f"Exported {message.rows} filings to {message.path}",
+            ),
+            title=pick(self.lang, "导出", "Export"),
+            markup=False,
+        )
+
+    def _changed(self, result: object) -> None:
+        # reload at once rather than wait for the change feed; a new filing gets the cursor
+        if isinstance(result, Filing):
+            self.reload(focus=result.id)
+        elif result is not None:
+            self.reload()

@@ -144,6 +144,7 @@ class DetailScreen(UsesHost, Screen[None]):
             history = tuple(service.history(filing_id))
             outcomes = tuple(service.events(filing_id))
             extras = {panel.__name__: self._fetch(service, fetch, filing) for panel, fetch in PANELS}
+            service.mark_seen(filing_id)  # opening a filing clears what changed since you last looked
             return FilingDetailLoaded(revision, filing, history, outcomes, service.clock(), extras)
 
         def failed(error: TrackerError) -> Message:

@@ -18,8 +18,8 @@ class FilingActions(UsesHost):
         """The filings table."""
         return self.query_one(FilingTable)
 
-    def reload(self, *, new_query: bool = False) -> None:
-        """Read the filings again (the screen's own loader)."""
+    def reload(self, *, new_query: bool = False, focus: int | None = None) -> None:
+        """Read the filings again (the screen's own loader); `focus` puts the cursor on that filing."""
         raise NotImplementedError
 
     def _selected(self) -> Filing | None:
@@ -58,6 +58,6 @@ class FilingActions(UsesHost):
         self.app.push_screen(NewOrganisationScreen(), self._changed)
 
     def _changed(self, result: object) -> None:
-        # reload at once rather than wait for the poller; the revision check drops the duplicate
+        # reload at once rather than wait for the change feed; the revision check drops the duplicate
         if result is not None:
             self.reload()

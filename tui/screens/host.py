@@ -7,8 +7,8 @@ worker and posts either the result message or the failure message (never both, n
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.dom import DOMNode
@@ -19,6 +19,7 @@ from textual.worker import Worker
 from states import Lang
 from tracker.errors import TrackerError
 from tui.messages import ActionFailed, LoadFailed
+from tui.view.labels import key_label
 
 if TYPE_CHECKING:
     from tracker.filings.service import FilingService
@@ -54,8 +55,23 @@ def action_failed(error: TrackerError) -> Message:
     return ActionFailed(str(error))
 
 
+def localise_bindings(node: DOMNode, lang: Lang) -> None:
+    """Show a node's key bindings (footer, help) in the display language (`tui.view.labels.KEY_LABELS`)."""
+    bindings = node._bindings.key_to_bindings
+    for key, items in list(bindings.items()):
+        bindings[key] = [
+            replace(b, description=key_label(b.action, lang, b.description) if b.description else "")
+            for b in items
+        ]
+    node.refresh_bindings()
+
+
 class UsesHost(DOMNode):
-    """Mixin for screens: typed access to the host app's service and language."""
+    """Mixin for screens: typed access to the host app's service and language; footer in that language."""
+
+    def on_mount(self) -> None:
+        """The footer follows the display language from the start."""
+        localise_bindings(self, self.lang)
 
     @property
     def host(self) -> Host:
@@ -96,11 +112,3 @@ class UsesHost(DOMNode):
             self.post_message(message)
 
         return self.run_worker(run, name=group, group=group, thread=True, exclusive=True, exit_on_error=False)
-
-
-def actor() -> str | None:
-    """Who records an event from the dashboard: the login name, as the CLI's default."""
-    try:
-        return getpass.getuser() or None
-    except (KeyError, OSError):  # no login name in some containers
-        return None

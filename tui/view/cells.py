@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -16,6 +17,12 @@ from tui.view.columns import Column
 from tui.view.labels import RETURN_STYLE, days_in_stage, fit, kind_label, stage_label, stage_style
 
 OVERDUE_STYLE = Style(color="#ff5f5f", bold=True)
+REGULATOR_MARK = "§"
+"""Marks a deadline the regulator has overrun (Art. 25's 30 working days)."""
+NUMBER_PREFIX = "网信算备"
+CHANGED_MARK = "*"
+"""After the reference of a filing that moved since the person last looked (ASCII: every font has it)."""
+CHANGED_STYLE = Style(bold=True)
 SOON_STYLE = Style(color="#ffaf00")
 
 
@@ -30,9 +37,10 @@ class DeadlineCell:
     """The period binds the regulator (Art. 25): its overrun is the regulator's, not the filer's."""
 
     def render(self) -> tuple[str, Style | None]:
-        """`12wd`; `!3wd` in red once the filer is late; `⏱3wd` in amber once the regulator is."""
+        """`12wd`; `!3wd` in red once the filer is late; `§3wd` in amber once the regulator is (§, the statute's
+        period, is in Latin-1: every terminal and browser font has it)."""
         if self.overdue:
-            mark, style = ("⏱", SOON_STYLE) if self.regulator else ("!", OVERDUE_STYLE)
+            mark, style = (REGULATOR_MARK, SOON_STYLE) if self.regulator else ("!", OVERDUE_STYLE)
             return f"{mark}{abs(self.working_days_left)}wd", style
         return f"{self.working_days_left}wd", SOON_STYLE if self.due_soon else None
 
@@ -69,24 +77,52 @@ def cell(
     return getattr(filing, key) or "", None
 
 
+def short_number(number: str, width: int) -> str:
+    """A filing number in `width` cells: whole when it fits, else its distinctive part.
+
+    An algorithm filing number is 网信算备 + region (6) + entity (7) + type (2) + year (2) + serial (4) + 号
+    (README, "The review process"): the prefix and the 号 are the same on every number and the region on
+    every number of one province, so a narrow column shows the tail ("…5550101260013"), where numbers differ.
+    Generative-AI numbers (`Beijing-DeepseekChat-202404280016`) are cut the same way, from the left.
+    """
+    if cell_len(number) <= width:
+        return number
+    digits = number.removeprefix(NUMBER_PREFIX).removesuffix("号")
+    if cell_len(digits) <= width:
+        return digits
+    return "…" + digits[len(digits) - max(0, width - 1) :] if width > 1 else digits[-width:]
+
+
 def row_strip(
-    layout: Layout, filing: Filing, lang: Lang, now: datetime, deadline: DeadlineCell | None, base: Style
+    layout: Layout,
+    filing: Filing,
+    lang: Lang,
+    now: datetime,
+    deadline: DeadlineCell | None,
+    base: Style,
+    *,
+    changed: bool = False,
 ) -> Strip:
-    """A filing's line: every cell cut to its column (CJK-aware), one space between columns."""
+    """A filing's line: every cell cut to its column (CJK-aware), one space between columns; a filing that
+    moved since the person last looked has `CHANGED_MARK` after its reference."""
     segments = []
     for column, width in layout:
         text, style = cell(column, filing, lang, now, deadline)
+        if column.key == "ref" and changed:
+            text, style = f"{text}{CHANGED_MARK}", CHANGED_STYLE
+        if column.key == "filing_number" and text:
+            text = short_number(text, width)
         segments.append(Segment(fit(text, width, column.right) + " ", base + style if style else base))
     return Strip(segments)
 
 
 def header_strip(layout: Layout, lang: Lang, sort_column: str, descending: bool, style: Style) -> Strip:
-    """Column titles, with an arrow on the sorted one."""
+    """Column titles, with an arrow on the sorted one: ▲ when the values shown grow down the column."""
     segments = []
     for column, width in layout:
         title = column.title(lang, width)
         if column.key == sort_column:
-            title += " ▼" if descending != column.invert else " ▲"
+            title += " ▼" if descending else " ▲"
         segments.append(Segment(fit(title, width, column.right) + " ", style))
     return Strip(segments)
 

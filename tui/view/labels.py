@@ -118,3 +118,62 @@ def days_in_stage(filing: Filing, now: datetime) -> int:
 def mask(phone: str) -> str:
     """A phone number with its middle hidden: enough to recognise, not to dial."""
     return phone if len(phone) < 8 else f"{phone[:-8]}****{phone[-4:]}"
+
+
+KEY_LABELS: dict[str, tuple[str, str]] = {
+    "help": ("帮助", "Help"),
+    "cycle_language": ("中/En", "中/En"),
+    "change_theme": ("主题", "Theme"),
+    "quit": ("退出", "Quit"),
+    "command_palette": ("命令面板：搜索所有操作", "Command palette: search every action"),
+    "focus_filter": ("筛选", "Filter"),
+    "clear_filters": ("清除筛选", "Clear filter"),
+    "open": ("打开", "Open"),
+    "advance": ("记录事件", "Advance"),
+    "edit": ("编辑", "Edit"),
+    "new_filing": ("新增备案", "New filing"),
+    "new_organisation": ("新增单位", "New org"),
+    "cycle_sort": ("排序", "Sort"),
+    "reverse_sort": ("反向排序", "Reverse sort"),
+    "reload": ("重新加载", "Reload"),
+    "toggle_stages": ("阶段栏", "Stages"),
+    "copy_ref": ("复制编号", "Copy ref"),
+    "copy_number": ("复制备案号", "Copy number"),
+    "cancel": ("取消", "Cancel"),
+    "submit": ("保存", "Save"),
+    "apply": ("确认", "Apply"),
+    "close": ("关闭", "Close"),
+    "dismiss": ("关闭", "Close"),
+    "toggle_item": ("切换", "Toggle"),
+    "back": ("返回", "Back"),
+    "materials": ("材料清单", "Materials"),
+    "retry_sms": ("重发短信", "Retry SMS"),
+    "keep": ("继续编辑", "Keep editing"),
+    "discard": ("放弃修改", "Discard"),
+}
+"""Footer, help and palette wording of every action, by action name (action arguments ignored)."""
+
+
+def key_label(action: str, lang: Lang, default: str = "") -> str:
+    """What a key does, in the display language ("中/En" style labels are the same in every language).
+
+    In both languages the footer is short, so it shows the Chinese then the English word only when they
+    differ and fit; unknown actions keep `default`.
+    """
+    found = KEY_LABELS.get(action.split("(", 1)[0])
+    if found is None:
+        return default
+    zh, en = found
+    return zh if zh == en else pick(lang, zh, en)
+
+
+DUE_SOON_DAYS = 5
+"""Working days ahead the "due soon" quick filter looks (the built-in view `due-soon` uses the same)."""
+
+QUICK_FILTERS: dict[str, tuple[str, str]] = {
+    "overdue": ("已逾期", "Overdue"),
+    "due-soon": (f"{DUE_SOON_DAYS}个工作日内到期", f"Due ≤ {DUE_SOON_DAYS} working days"),
+    "waiting-regulator": ("等待监管", "Waiting on regulator"),
+    "waiting-us": ("等待我方", "Waiting on us"),
+}
+"""The funnel's and the palette's deadline and whose-move filters, by name (the names of the built-in views)."""

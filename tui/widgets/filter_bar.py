@@ -11,6 +11,9 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from states import Lang
+from tui.view.labels import pick
+
 DEBOUNCE_SECONDS = 0.15
 
 
@@ -52,6 +55,13 @@ class FilterBar(Horizontal):
             field = self.query_one(selector, Input)
             with field.prevent(Input.Changed):
                 field.value = value
+
+    def set_language(self, lang: Lang) -> None:
+        """Placeholders in the display language."""
+        self.query_one("#filter-text", Input).placeholder = "/  " + pick(
+            lang, "搜索编号、名称、单位、备案号", "search ref, title, organisation, number"
+        )
+        self.query_one("#filter-org", Input).placeholder = pick(lang, "单位", "organisation")
 
     def set_summary(self, summary: str) -> None:
         """What the table shows, e.g. "12 of 340 filings"."""

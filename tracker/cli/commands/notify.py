@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, CountType, IdType, NumberType, json_option, pass_cli
 from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.notify import event_text, note_text, status_text
 from tracker.domain.json import dispatch_json, notification_json, preview_json, recipient_json, status_json
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tracker.notify.reports import DispatchReport
     from tracker.notify.service import NotifyService
 
-STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown")
+STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unknown", "checking")
 
 
 def _service(obj: CliContext) -> NotifyService:
@@ -123,7 +123,7 @@ def recipients_list(obj: CliContext, organisation: str | None, filing: str | Non
 
 
 @recipients.command("remove")
-@click.argument("recipient_id", type=int)
+@click.argument("recipient_id", type=IdType("recipient"))
 @json_option
 @pass_cli
 def recipients_remove(obj: CliContext, recipient_id: int, as_json: bool) -> None:
@@ -163,7 +163,9 @@ def preview(
 @notify.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only rows in this state.")
 @click.option("--filing", metavar="REF", help="Only this filing's messages.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many, newest first.")
+@click.option(
+    "--limit", type=CountType("--limit", low=1, high=2**31 - 1), help="At most this many, newest first."
+)
 @json_option
 @pass_cli
 def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | None, as_json: bool) -> None:
@@ -196,7 +198,7 @@ def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | 
 
 @notify.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be sent now; send nothing.")
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many.")
+@click.option("--limit", type=CountType("--limit", low=1, high=2**31 - 1), help="Send at most this many.")
 @json_option
 @pass_cli
 def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> None:
@@ -208,6 +210,10 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
         for n in report.previews:
             echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}", lines=True)
         echo(report.summary)
+    if report.stopped and report.paused_until is not None:
+        raise NotifyError(
+            report.stopped, hint="the rest go out by themselves with `beian notify run`, or `send` after that"
+        )
     if report.stopped:
         raise NotifyError(report.stopped, hint="check BEIAN_TWILIO_*, then `beian notify retry ID`")
     if report.failed:
@@ -219,14 +225,15 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
 @notify.command()
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.1),
+    type=NumberType("--interval", low=0.1, high=86_400),
     default=5.0,
     show_default=True,
     help="Seconds between looks at the outbox.",
 )
 @pass_cli
 def run(obj: CliContext, interval: float) -> None:
-    """Keep sending: deliver due messages and retries until Ctrl+C or SIGTERM (a message in flight is finished)."""
+    """Keep sending: deliver due messages and retries, queue and send scheduled digests (`notify schedule`), until
+    Ctrl+C or SIGTERM (a message in flight is finished)."""
     import signal
     import threading
 
@@ -248,13 +255,27 @@ def run(obj: CliContext, interval: float) -> None:
             or report.requeued
             or report.interrupted
             or report.stopped
+            or report.unsure
+            or report.found
+            or report.resent
         ):
             echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
-    echo(f"sending due SMS every {interval:g} s; Ctrl+C stops")
+    from tracker.notify.digests import DigestService
+
+    digests = DigestService(obj.service())
+    rules = obj.service().rules
+
+    def before_pass() -> None:
+        rules.notify_overdue()
+        queued = digests.queue_scheduled()
+        report = digests.dispatch()
+        if queued or report.sent or report.failed or report.unknown or report.stopped:
+            echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+
+    echo(f"sending due SMS and digests every {interval:g} s; Ctrl+C stops")
     try:
-        rules = obj.service().rules
-        service.run(stop, interval=interval, on_report=on_report, before_pass=rules.notify_overdue)
+        service.run(stop, interval=interval, on_report=on_report, before_pass=before_pass)
     except KeyboardInterrupt:
         stop.set()
     finally:
@@ -263,7 +284,7 @@ def run(obj: CliContext, interval: float) -> None:
 
 
 @notify.command()
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=IdType("message"))
 @click.option(
     "--force", is_flag=True, help="Also resend an `unknown` message, accepting that it may arrive twice."
 )
@@ -279,7 +300,7 @@ def retry(obj: CliContext, outbox_id: int, force: bool, as_json: bool) -> None:
 
 
 @notify.command()
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=IdType("message"))
 @click.option("--sid", help="Its Twilio message SID (SM…), if you found it in the Twilio console.")
 @json_option
 @pass_cli
@@ -295,7 +316,7 @@ def resolve(obj: CliContext, outbox_id: int, sid: str | None, as_json: bool) -> 
 @notify.command()
 @click.option(
     "--days",
-    type=click.FloatRange(min=0, min_open=True),
+    type=NumberType("--days", low=0, high=365, low_open=True),
     default=7.0,
     show_default=True,
     help="How far back to poll.",
@@ -309,3 +330,12 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
         dump_json(status_json(report))
         return
     echo(report.summary)
+
+
+def _register_schedule() -> None:
+    from tracker.cli.commands.digest import schedule
+
+    notify.add_command(schedule)
+
+
+_register_schedule()

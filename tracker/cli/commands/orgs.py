@@ -42,5 +42,5 @@ def org_list(obj: CliContext, as_json: bool) -> None:
         return
     table(
         ["id", "name", "credit code", "region"],
-        [[str(o.id), o.name, o.credit_code, o.region or ""] for o in orgs],
+        [[str(o.id), o.name, o.credit_code or "", o.region or ""] for o in orgs],
     )

@@ -8,13 +8,23 @@ from typing import Any
 import click
 
 import states
-from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, echo, stage_text, table
-from tracker.cli.text.rules import TRIGGERS, bilingual, days_text, deadline_line, material_state
-from tracker.domain import Filing, MaterialStatus
-from tracker.domain.json import deadline_json, forecast_json, material_json
+from tracker.cli.context import CliContext, CountType, json_option, pass_cli
+from tracker.cli.text.clocks import due_clock_note
+from tracker.cli.text.common import dump_json, echo, echo_lines, stage_text, table
+from tracker.cli.text.rules import (
+    TRIGGERS,
+    bilingual,
+    change_lines,
+    days_text,
+    deadline_line,
+    due_text,
+    material_state,
+    rules_lines,
+)
+from tracker.domain import Filing, MaterialStatus, inputs
+from tracker.domain.json import deadline_json, forecast_json, material_json, rules_json
+from tracker.domain.json_reports import clock_json
 from tracker.errors import TrackerError, UsageError
-from tracker.timeutil import parse_day
 
 
 def _heading(f: Filing, lang: states.Lang) -> str:
@@ -182,7 +192,7 @@ def dates(
         if value is not None:
             if name in clear:
                 raise UsageError(f"--{name} and --clear {name} contradict each other")
-            fields[_CLEARABLE[name]] = parse_day(value)
+            fields[_CLEARABLE[name]] = inputs.parse_day(value, f"--{name} date")
     if public_opinion is not None:
         fields["public_opinion"] = public_opinion
     service = obj.service()
@@ -217,13 +227,13 @@ def dates(
         echo("no deadline is running")
     for d in running:
         echo("  " + deadline_line(d, lang))
-    _warn([w for d in running for w in d.warnings])
+    _warn([w for d in running for w in d.warnings] + service.rules.stored_problems)
 
 
 @click.command()
 @click.option(
     "--within",
-    type=click.IntRange(min=0),
+    type=CountType("--within", low=0, high=100_000),
     metavar="N",
     help="Only deadlines with at most N working days left (overdue ones always show).",
 )
@@ -244,30 +254,46 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
             report = obj.service().notify.dispatch_pending()
             echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
-    warnings = [w for _, d in pairs for w in d.warnings]
+    warnings = [w for _, d in pairs for w in d.warnings] + rules.stored_problems
+    clocks = rules.regulator_clocks() if not no_regulator else {}
+    stopped = [c for c in clocks.values() if c.state == "stopped" and c.limit is not None and c.ended is None]
     if as_json:
         dump_json(
             {
                 "today": rules.today(),
                 "within": within,
-                "deadlines": [deadline_json(d, f) for f, d in pairs],
+                "deadlines": [
+                    deadline_json(d, f)
+                    | (clock_json(clocks[f.id]) if d.regulator_sla and f.id in clocks else {})
+                    for f, d in pairs
+                ],
+                "stopped_clocks": [
+                    {"filing_id": c.filing_id, "ref": c.ref, **clock_json(c)} for c in stopped
+                ],
                 "warnings": list(dict.fromkeys(warnings)),
             }
         )
         return
     lang = obj.settings.language
+    if stopped:
+        stopped_note = ["regulator clocks stopped (not running, so not listed as due):"]
+        stopped_note += [f"  {due_clock_note(c)}" for c in sorted(stopped, key=lambda c: c.ref)]
+    else:
+        stopped_note = []
     if not pairs:
         echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
         echo(
             "record trigger dates with `beian dates REF --launch YYYY-MM-DD`; submitted filings count from submission"
         )
+        if stopped_note:
+            echo_lines(stopped_note)
         return
     table(
         ["working days left", "due", "deadline", "ref", "organisation", "title", "from"],
         [
             [
                 days_text(d),
-                d.due_date.isoformat(),
+                due_text(d),
                 f"{d.id} {bilingual(d.zh, d.en, lang)}",
                 f.ref,
                 f.organisation,
@@ -279,6 +305,8 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
     )
     overdue = sum(d.overdue for _, d in pairs)
     echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
+    if stopped_note:
+        echo_lines(stopped_note)
     _warn(warnings)
 
 
@@ -328,3 +356,35 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
 
 
 COMMANDS = [materials, dates, due, forecast_]
+
+
+@click.command("rules")
+@click.option(
+    "--at", "at", metavar="DATE", help="The day to list the rules of (YYYY-MM-DD, Beijing); default today."
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Instead of the list, what changed after DATE up to --at: rules added, removed or changed.",
+)
+@json_option
+@pass_cli
+def rules_(obj: CliContext, at: str | None, since: str | None, as_json: bool) -> None:
+    """The rules in force on a date (规则), or what changed between two dates: materials, deadlines, settings.
+
+    Each rule shows when it applies (effective_from / effective_until in data/rules/) and the source of that
+    date; the heading says whether the year's holiday schedule is published or provisional.
+    """
+    service = obj.service().rules
+    day = inputs.parse_day(at, "--at date") if at is not None else None
+    first = inputs.parse_day(since, "--since date") if since is not None else None
+    view = service.in_force(day)
+    changes = service.rule_changes(first, view.day) if first is not None else ()
+    if as_json:
+        dump_json(rules_json(view, first, changes))
+        return
+    lang = obj.settings.language
+    lines = rules_lines(view, lang) if first is None else change_lines(changes, first, view.day, lang)
+    echo_lines(lines)
+    if view.calendar_warning:
+        _warn([view.calendar_warning])

@@ -24,13 +24,13 @@ MIN_CELL = 6
 """Narrowest a shrunk table column gets, in terminal columns (room for a few characters and the ellipsis)."""
 
 
-def echo(message: str = "", *, err: bool = False, lines: bool = False) -> None:
+def echo(message: str = "", *, err: bool = False, lines: bool = False, nl: bool = True) -> None:
     """Print one human-readable line (stdout, or stderr with `err`), control characters shown as escapes.
 
     The message is one line: an LF inside it is shown as `\\n`. With `lines`, it is a block and keeps its
-    line breaks (an SMS body, a diagram).
+    line breaks (an SMS body, a diagram, a digest). `nl=False` adds no final line break.
     """
-    click.echo(visible(message, lines=lines), err=err)
+    click.echo(visible(message, lines=lines), err=err, nl=nl)
 
 
 def width(text: str) -> int:
@@ -41,6 +41,12 @@ def width(text: str) -> int:
 def pad(text: str, columns: int) -> str:
     """Left-align `text` in `columns` terminal columns."""
     return text + " " * max(0, columns - width(text))
+
+
+def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    """Print several human-readable lines, each one escaped like `echo`'s."""
+    for line in lines:
+        echo(line, err=err)
 
 
 def clip(text: str, columns: int) -> str:

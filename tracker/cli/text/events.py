@@ -31,6 +31,6 @@ def history_row(t: Transition, kind: Kind, lang: Lang) -> list[str]:
         show(t.effective_at),
         states.label(t.event, lang, kind),
         move_text(t, kind, lang),
-        t.actor or t.source,
+        t.actor or "(not recorded)",
         " | ".join(x for x in (t.reason, t.note, t.filing_number) if x),
     ]

@@ -13,19 +13,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from states import Event, Kind, Outcome
+from states import Event, Kind, Lang, Outcome
 from tracker.domain import AdvanceResult, Filing
 from tracker.errors import Conflict, TrackerError, TransitionRefused
 from tracker.timeutil import parse_when
 from tui.messages import ActionFailed, FilingAdvanced, LoadFailed, OutcomesLoaded, SmsQueued
-from tui.screens.dialogs.controls import compact_controls, field_row
-from tui.screens.host import UsesHost, actor
+from tui.screens.dialogs.controls import compact_controls, field_row, fit_body
+from tui.screens.host import UsesHost
 from tui.view.labels import event_label, pick, stage_label, stage_text
 
 if TYPE_CHECKING:
@@ -67,29 +67,8 @@ class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
         lang = self.lang
         with Vertical(id="advance-dialog", classes="dialog") as dialog:
             dialog.border_title = pick(lang, f"记录事件 {self.ref}", f"Advance {self.ref}")
-            yield Static(pick(lang, "加载中…", "Loading…"), id="advance-heading")
-            yield OptionList(id="advance-events")
-            required = pick(lang, "必填：告知备案人", "required, shown to the filer")
-            yield field_row(
-                pick(lang, "原因", "Reason"),
-                Input(id="advance-reason", placeholder=required),
-                classes="reason",
-            )
-            yield field_row(
-                pick(lang, "备案号", "Filing number"),
-                Input(id="advance-number", placeholder="网信算备…号"),
-                classes="number",
-            )
-            yield field_row(
-                pick(lang, "备注", "Note"),
-                Input(id="advance-note", placeholder=pick(lang, "可选", "optional")),
-            )
-            when = (
-                pick(lang, "现在 · YYYY-MM-DD [HH:MM]", "now · YYYY-MM-DD [HH:MM]")
-                if lang != "both"
-                else "现在 now · YYYY-MM-DD [HH:MM]"
-            )
-            yield field_row(pick(lang, "生效时间", "Effective"), Input(id="advance-at", placeholder=when))
+            with VerticalScroll(classes="dialog-body"):
+                yield from self._body(lang)
             yield Static("", id="advance-error")
             with Horizontal(classes="buttons"):
                 yield Button(
@@ -97,9 +76,36 @@ class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
                 )
                 yield Button(pick(lang, "取消", "Cancel"), id="advance-cancel")
 
+    def _body(self, lang: Lang) -> ComposeResult:
+        """The scrolling part: heading, events and their inputs."""
+        yield Static(pick(lang, "加载中…", "Loading…"), id="advance-heading")
+        yield OptionList(id="advance-events")
+        required = pick(lang, "必填：告知备案人", "required, shown to the filer")
+        yield field_row(
+            pick(lang, "原因", "Reason"),
+            Input(id="advance-reason", placeholder=required),
+            classes="reason",
+        )
+        yield field_row(
+            pick(lang, "备案号", "Filing number"),
+            Input(id="advance-number", placeholder="网信算备…号"),
+            classes="number",
+        )
+        yield field_row(
+            pick(lang, "备注", "Note"),
+            Input(id="advance-note", placeholder=pick(lang, "可选", "optional")),
+        )
+        when = (
+            pick(lang, "现在 · YYYY-MM-DD [HH:MM]", "now · YYYY-MM-DD [HH:MM]")
+            if lang != "both"
+            else "现在 now · YYYY-MM-DD [HH:MM]"
+        )
+        yield field_row(pick(lang, "生效时间", "Effective"), Input(id="advance-at", placeholder=when))
+
     def on_mount(self) -> None:
         """Load the filing's events."""
         compact_controls(self)
+        self._error("")
         self._show_inputs(None)
         self._load(self.filing_id)
 
@@ -220,7 +226,7 @@ class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
                 reason=reason,
                 filing_number=number,
                 at=at,
-                actor=actor(),
+                actor=service.person,
                 source="dashboard",
                 if_version=filing.version,
             )
@@ -258,9 +264,30 @@ class AdvanceScreen(UsesHost, ModalScreen[AdvanceResult | None]):
         self._error(message.error)
 
     def _error(self, text: str) -> None:
-        self.query_one("#advance-error", Static).update(Text(text))  # not markup: messages quote [keys]
+        error = self.query_one("#advance-error", Static)
+        error.update(Text(text))  # not markup: messages quote [keys]
+        error.display = bool(text)
+        self.call_after_refresh(fit_body, self)
+
+    def on_resize(self) -> None:
+        """The buttons stay on screen however small the terminal."""
+        fit_body(self)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was typed (a reason, a number, a note, a time)."""
+        return any(field.value.strip() for field in self.query(Input))
 
     @on(Button.Pressed, "#advance-cancel")
     def action_cancel(self) -> None:
-        """Close without recording anything."""
-        self.dismiss(None)
+        """Close without recording anything; typed text is not thrown away without asking."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+        from tui.screens.dialogs.confirm import ConfirmDiscardScreen
+
+        self.app.push_screen(ConfirmDiscardScreen(), self._discard)
+
+    def _discard(self, discard: bool | None) -> None:
+        if discard:
+            self.dismiss(None)

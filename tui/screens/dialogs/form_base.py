@@ -8,14 +8,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
 from tracker.errors import TrackerError
 from tui.messages import ActionFailed, FilingSaved, OrganisationAdded
-from tui.screens.dialogs.controls import compact_controls, field_row
+from tui.screens.dialogs.controls import compact_controls, field_row, fit_body
 from tui.screens.host import ServiceCall, UsesHost, action_failed
 from tui.view.labels import pick
 
@@ -47,10 +47,12 @@ class FormScreen(UsesHost, ModalScreen[T]):
         super().__init__(classes="dialog-screen")
 
     def compose(self) -> ComposeResult:
-        """The subclass's fields, the inline error line and the buttons."""
-        with VerticalScroll(classes="dialog form") as dialog:
+        """The subclass's fields in a scrolling body; the inline error line and the buttons pinned below it,
+        so that they stay on screen at 80×24 and 60×20."""
+        with Vertical(classes="dialog form") as dialog:
             dialog.border_title = pick(self.lang, self.TITLE_ZH, self.TITLE_EN)
-            yield from self.fields()
+            with VerticalScroll(classes="dialog-body"):
+                yield from self.fields()
             yield Static("", classes="form-error")
             with Horizontal(classes="buttons"):
                 yield Button(pick(self.lang, "保存", "Save"), id="form-save", variant="primary")
@@ -65,8 +67,31 @@ class FormScreen(UsesHost, ModalScreen[T]):
         return field_row(pick(self.lang, zh, en), widget)
 
     def on_mount(self) -> None:
-        """Compact controls; the first field gets the focus."""
+        """Compact controls; the first field gets the focus; what is shown now counts as unchanged."""
         compact_controls(self)
+        self.show_error("")
+        first = self.query(".dialog-body Input, .dialog-body Select").first()
+        first.focus()
+        self.mark_pristine()
+        self.call_after_refresh(fit_body, self)
+
+    def on_resize(self) -> None:
+        """The buttons stay on screen however small the terminal."""
+        fit_body(self)
+
+    def values(self) -> tuple[object, ...]:
+        """Every field's value, in order (what "changed" is measured against)."""
+        controls = self.query(".dialog-body Input, .dialog-body Select, .dialog-body Checkbox")
+        return tuple(getattr(w, "value", None) for w in controls)
+
+    def mark_pristine(self) -> None:
+        """Take the fields as they are now as the unchanged state."""
+        self._pristine = self.values()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the user changed a field since the form opened."""
+        return self.values() != getattr(self, "_pristine", self.values())
 
     def collect(self) -> ServiceCall:
         """Read the fields (UI thread) and return the service call to make (run in a worker)."""
@@ -108,9 +133,21 @@ class FormScreen(UsesHost, ModalScreen[T]):
 
     def show_error(self, text: str) -> None:
         """Show (or clear) the inline error."""
-        self.query_one(".form-error", Static).update(Text(text))  # not markup: messages quote [keys]
+        error = self.query_one(".form-error", Static)
+        error.update(Text(text))  # not markup: messages quote [keys]
+        error.display = bool(text)
+        self.call_after_refresh(fit_body, self)
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+        """Close without saving; a changed form asks first."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+        from tui.screens.dialogs.confirm import ConfirmDiscardScreen
+
+        self.app.push_screen(ConfirmDiscardScreen(), self._discard)
+
+    def _discard(self, discard: bool | None) -> None:
+        if discard:
+            self.dismiss(None)

@@ -147,6 +147,7 @@ class NewFilingScreen(FormScreen[Filing | None]):
         elif self.default_organisation in {o.name for o in message.organisations}:
             select.value = self.default_organisation
         self.query_one("#filing-title", Input).focus()
+        self.mark_pristine()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:

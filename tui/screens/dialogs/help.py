@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.screens.host import UsesHost
-from tui.view.labels import pick
+from tui.view.labels import key_label, pick
 
 HelpSection = tuple[str, str, list[BindingType]]
 """(Chinese title, English title, bindings) for one place where keys apply."""
@@ -43,8 +43,9 @@ class HelpScreen(UsesHost, ModalScreen[None]):
                 Text(
                     pick(
                         lang,
-                        "点击表头排序；点击左侧阶段筛选；双击打开备案。",
-                        "Click a header to sort, a stage on the left to filter, double-click a row to open it.",
+                        "点击表头排序；点击左侧阶段或期限筛选；双击打开备案；Ctrl+P 搜索所有命令。",
+                        "Click a header to sort, a stage or deadline on the left to filter, double-click a row to"
+                        " open it; Ctrl+P searches every command.",
                     ),
                     style="dim",
                 )
@@ -63,6 +64,8 @@ class HelpScreen(UsesHost, ModalScreen[None]):
                     self.app.get_key_display(Binding(key.strip(), binding.action))
                     for key in binding.key.split(",")
                 )
-                table.add_row(keys, binding.description or binding.action)
+                table.add_row(
+                    keys, key_label(binding.action, self.lang, binding.description or binding.action)
+                )
             table.add_row("", "")
         return table

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from tracker.domain import MaterialStatus
 from tui.messages import ActionFailed, LoadFailed, MaterialMarked, MaterialsLoaded
-from tui.screens.host import UsesHost, action_failed, actor
+from tui.screens.host import UsesHost, action_failed
 from tui.view.labels import RETURN_STYLE, pick
 
 
@@ -107,7 +107,9 @@ class MaterialsScreen(UsesHost, ModalScreen[bool | None]):
     def _mark(self, filing_id: int, key: str, done: bool) -> None:
         """One call to `service.rules.mark`; its refusal comes back as a message."""
         self.call_service(
-            lambda service: MaterialMarked(service.rules.mark(filing_id, key, done=done, actor=actor())),
+            lambda service: MaterialMarked(
+                service.rules.mark(filing_id, key, done=done, actor=service.person)
+            ),
             group="materials",
             failed=action_failed,
         )

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from states import Lang
 from tracker.domain import Filing
 from tui.view.cells import DeadlineCell, column_at, header_strip, placeholder_strip, row_strip
-from tui.view.columns import COLUMNS, DEADLINE_COLUMN, Column, column_widths
+from tui.view.columns import Column, fit_columns
 from tui.widgets.filing_table.window import Page, ResultWindow
 
 
@@ -99,7 +99,8 @@ class FilingTable(ScrollView, can_focus=True):
         """The rows in memory."""
         self.cursor = 0
         self.now = datetime.now(UTC)
-        self.show_deadlines = False
+        self.ref_width = 8
+        """Cells the reference column needs (the longest reference in the database)."""
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
         self._layout: list[tuple[Column, int]] = []
         self._selected_id: int | None = None
@@ -125,16 +126,26 @@ class FilingTable(ScrollView, can_focus=True):
         *,
         now: datetime,
         keep_selection: bool = True,
+        cursor: int | None = None,
     ) -> None:
-        """Show a new query result or revision: replace every cached page, keep the scroll and the selection."""
+        """Show a new query result or revision: replace every cached page, keep the scroll and the selection.
+
+        `cursor`: put the cursor on this row and scroll it into the middle of the screen (a filing kept
+        across a filter change, or just created); without it a new query (`keep_selection` False) starts at
+        the top.
+        """
         self.window.reset(generation, total, pages)
         self.now = now
         self._strips.clear()
-        if keep_selection and self._selected_id is not None:
+        if cursor is not None:
+            self.cursor = max(0, min(cursor, total - 1))
+            self._update_layout()
+            self.scroll_to(y=max(0, self.cursor - self._body_height() // 2), animate=False)
+        elif keep_selection and self._selected_id is not None:
             found = self.window.index_of(self._selected_id)
             if found is not None:
                 self.cursor = found
-        if not keep_selection:
+        elif not keep_selection:
             self.cursor = 0
             self.scroll_to(0, 0, animate=False)
         self.cursor = max(0, min(self.cursor, total - 1))
@@ -249,15 +260,27 @@ class FilingTable(ScrollView, can_focus=True):
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    def _columns(self) -> tuple[Column, ...]:
-        return (*COLUMNS, DEADLINE_COLUMN) if self.show_deadlines else COLUMNS
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The columns shown at the current width, left to right."""
+        return tuple(c for c, _ in self._layout)
 
     def _update_layout(self) -> None:
-        columns = self._columns()
-        widths = column_widths(columns, self.language, self.scrollable_content_region.width)
-        self._layout = list(zip(columns, widths, strict=True))
+        # one more cell for the "changed since you last looked" mark
+        self._layout = fit_columns(self.language, self.scrollable_content_region.width, self.ref_width + 1)
         self._strips.clear()
-        self.virtual_size = Size(sum(widths) + len(columns), self.total + 1)
+        self.virtual_size = Size(sum(w + 1 for _, w in self._layout), self.total + 1)
+        self.refresh()
+
+    def set_ref_width(self, width: int) -> None:
+        """Fit the reference column to the longest reference."""
+        if width != self.ref_width:
+            self.ref_width = width
+            self._update_layout()
+
+    def restyle(self) -> None:
+        """Drop the cached lines so that every row is drawn again (after a theme change)."""
+        self._strips.clear()
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -293,7 +316,13 @@ class FilingTable(ScrollView, can_focus=True):
                 self._layout, base + self.get_component_rich_style("filing-table--placeholder")
             )
         strip = row_strip(
-            self._layout, filing, self.language, self.now, self.window.deadline(filing.id), base
+            self._layout,
+            filing,
+            self.language,
+            self.now,
+            self.window.deadline(filing.id),
+            base,
+            changed=self.window.changed(filing.id),
         )
         self._strips[key] = strip
         return strip
@@ -320,15 +349,16 @@ class FilingTable(ScrollView, can_focus=True):
         self.refresh()
 
     def add_deadlines(
-        self, generation: int, filing_ids: tuple[int, ...], cells: Mapping[int, DeadlineCell]
+        self,
+        generation: int,
+        filing_ids: tuple[int, ...],
+        cells: Mapping[int, DeadlineCell],
+        changed: frozenset[int] = frozenset(),
     ) -> None:
-        """Accept deadline cells; the column appears with the first answer."""
+        """Accept deadline cells and "changed since you last looked" marks for the rows on screen."""
         if generation != self.generation:
             return
-        if not self.show_deadlines:
-            self.show_deadlines = True
-            self._update_layout()
-        self.window.add_deadlines(filing_ids, cells)
+        self.window.add_deadlines(filing_ids, cells, changed)
         self._strips.clear()
         self.refresh()
 

@@ -5,7 +5,7 @@ No widget code: the table asks it which row is at an index and which pages to fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from textual.cache import LRUCache
 
@@ -31,12 +31,14 @@ class ResultWindow:
         self._pages: LRUCache[int, Page] = LRUCache(MAX_PAGES)
         self._deadlines: LRUCache[int, DeadlineCell | None] = LRUCache(MAX_PAGES * PAGE_SIZE)
         self._last_request: tuple[int, tuple[int, ...]] | None = None
+        self._changed: set[int] = set()
 
     def reset(self, generation: int, total: int, pages: Mapping[int, Page]) -> None:
         """Start over with a new result."""
         self.generation, self.total = generation, total
         self._pages.clear()
         self._deadlines.clear()
+        self._changed.clear()
         self._last_request = None
         for page, rows in pages.items():
             self._pages[page] = rows
@@ -87,10 +89,21 @@ class ResultWindow:
         """The last fetch failed: the same pages may be asked for again."""
         self._last_request = None
 
-    def add_deadlines(self, filing_ids: Iterable[int], cells: Mapping[int, DeadlineCell]) -> None:
-        """Remember the deadline of each filing asked about (None: no deadline running)."""
+    def add_deadlines(
+        self, filing_ids: Iterable[int], cells: Mapping[int, DeadlineCell], changed: Collection[int] = ()
+    ) -> None:
+        """Remember the deadline of each filing asked about (None: no deadline running) and whether it changed
+        since the person last looked."""
         for filing_id in filing_ids:
             self._deadlines[filing_id] = cells.get(filing_id)
+            if filing_id in changed:
+                self._changed.add(filing_id)
+            else:
+                self._changed.discard(filing_id)
+
+    def changed(self, filing_id: int) -> bool:
+        """Whether the filing moved since the person last looked (as far as known)."""
+        return filing_id in self._changed
 
     def deadline(self, filing_id: int) -> DeadlineCell | None:
         """A filing's deadline cell, if known."""

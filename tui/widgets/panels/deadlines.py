@@ -15,7 +15,7 @@ from tui.view.labels import pick, stage_label
 from tui.widgets.panels.base import ExtensionPanel
 
 
-class Forecast(Protocol):
+class ForecastShown(Protocol):
     """What the panel shows of the rules layer's review forecast (median and 80th-percentile dates)."""
 
     @property
@@ -40,7 +40,7 @@ class Deadlines:
     """The running statutory periods and the review forecast of one filing."""
 
     running: tuple[Deadline, ...]
-    forecast: Forecast | None
+    forecast: ForecastShown | None
 
 
 class DeadlinesPanel(ExtensionPanel):

@@ -52,7 +52,7 @@ class TimelinePanel(DetailPanel):
                 event,
                 move,
                 days_between(previous, t.effective_at),
-                t.actor or t.source,
+                t.actor or "(not recorded)",
                 Text(notes, style=RETURN_STYLE if returned else ""),
                 style="on #3a2a00" if returned else None,
             )
