@@ -157,8 +157,8 @@ def _candidates(text: str) -> tuple[list[_Found], list[str], list[str]]:
         if len(digits) != 21:
             shown = _ALGO_FRAGMENT.match(text, m.start())
             malformed.append(
-                f"{shown.group() if shown else m.group()} is not 网信算备 + 21 digits + 号 "
-                f"({len(digits)} digits); for example {_ALGO_EXAMPLE}"
+                f"{shown.group() if shown else m.group()} has {len(digits)} digits after 网信算备; "
+                "an algorithm filing number (算法备案编号) has 21 digits"
             )
             continue
         notes = () if m["hao"] else ("added the final 号",)
@@ -244,7 +244,10 @@ def extract_filing_number(text: str, kind: Kind | None = None) -> ExtractedNumbe
         )
     if not distinct:
         if malformed:
-            raise FilingNumberError(f"{quote_typed(text)}: {malformed[0]}", text)
+            reason = malformed[0]
+            if reason.startswith(clean.strip() + " "):  # the whole text is the malformed number: say it once
+                raise FilingNumberError(f"{quote_typed(text)}{reason[len(clean.strip()) :]}", text)
+            raise FilingNumberError(f"{quote_typed(text)}: {reason}", text)
         if kind is Kind.GENAI_REGISTRATION:
             return _free_registration(text, clean)
         raise FilingNumberError(_none_found(text, kind), text)

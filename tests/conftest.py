@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers.cli import Beian, bound_to
 from tests.helpers.clock import FakeClock
+from tests.helpers.figures import Figures, collect, long_mode, seed
 from tests.helpers.sms import FakeSender, World, make_world
 from tests.helpers.twilio import TwilioMock, running_twilio_mock
 
@@ -43,6 +44,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
             "BEIAN_MOCK_TWILIO_CACHE",
         ):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables are cut to COLUMNS when it is set
     return home
 
 
@@ -204,3 +206,25 @@ def twilio_mock(request: pytest.FixtureRequest) -> Iterator[TwilioMock]:
     )
     with running_twilio_mock(Path(os.environ.get("BEIAN_MOCK_TWILIO_CACHE") or default)) as mock:
         yield mock
+
+
+# -- the reliability figures table ---------------------------------------------------------------
+
+
+_FIGURES = Figures()
+_FIGURES_SEEN: list[bool] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the figures the reliability tests recorded (in the controlling process under xdist)."""
+    if report.when == "call" and collect(report.user_properties, _FIGURES):
+        _FIGURES_SEEN.append(True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print one figures table when reliability tests ran."""
+    if not _FIGURES_SEEN:
+        return
+    terminalreporter.section(f"reliability figures (seed {seed()}{', long mode' if long_mode() else ''})")
+    for line in _FIGURES.table():
+        terminalreporter.write_line(line)

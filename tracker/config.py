@@ -41,12 +41,12 @@ class Settings(BaseModel):
     """How stage and event names are displayed."""
     theme: str = "textual-dark"
     """Dashboard colour theme."""
-    poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    poll_seconds: float = Field(default=0.5, gt=0, le=60, allow_inf_nan=False)
     """How often the dashboard checks the database for changes made elsewhere (SQLite: a file check; PostgreSQL
     is told by the database and polls only while its notification connection is down)."""
     my_organisation: str | None = None
     """Your organisation (id, name or credit code): what the "my organisation" saved view shows."""
-    lock_timeout: float = Field(default=5.0, gt=0, le=600)
+    lock_timeout: float = Field(default=5.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for a locked SQLite file or a PostgreSQL connection before giving up."""
     rules_dir: Path | None = None
     """A folder of rules files replacing the shipped `data/rules/`."""
@@ -64,24 +64,24 @@ class Settings(BaseModel):
     """Messaging service SID (MG…), instead of `twilio_from`."""
     twilio_api_url: str | None = None
     """Base URL of the Twilio API; default Twilio's own. Point it at a mock or a proxy."""
-    twilio_timeout: float = Field(default=10.0, gt=0)
+    twilio_timeout: float = Field(default=10.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for Twilio before giving up on one attempt."""
     sms_max_attempts: int = Field(default=6, ge=1, le=50)
     """Attempts (5xx, timeouts, lost connections) before a message is marked failed; rate limits and an
     unreachable Twilio do not count (see `sms_rate_limit_budget_seconds`)."""
-    sms_rate_limit_budget_seconds: float = Field(default=86400.0, gt=0)
+    sms_rate_limit_budget_seconds: float = Field(default=86400.0, gt=0, allow_inf_nan=False)
     """How long after it was queued a message may still wait on Twilio's rate limit (429) or on a Twilio
     that cannot be reached, before it is marked failed."""
-    sms_lookup_delay_seconds: float = Field(default=30.0, ge=0)
+    sms_lookup_delay_seconds: float = Field(default=30.0, ge=0, allow_inf_nan=False)
     """Seconds after an attempt of unknown outcome (timeout, lost connection, 5xx) before the message is
     looked for among Twilio's messages, and sent again only if absent."""
-    sms_backoff_seconds: float = Field(default=2.0, ge=0)
+    sms_backoff_seconds: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     """First retry delay; doubles per attempt, with jitter."""
-    sms_backoff_max_seconds: float = Field(default=600.0, ge=0)
+    sms_backoff_max_seconds: float = Field(default=600.0, ge=0, allow_inf_nan=False)
     """Longest delay between two attempts."""
     sms_language: Literal["zh", "en"] = "zh"
     """Language of the SMS templates."""
-    sms_claim_lease_seconds: float = Field(default=300.0, gt=0)
+    sms_claim_lease_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     """How old a dispatcher's claim must be before another dispatcher treats it as abandoned."""
     sms_concurrency: int = Field(default=8, ge=1, le=64)
     """Messages handed to Twilio at once; also the most that can end `unknown` if a dispatcher is killed."""
@@ -98,7 +98,7 @@ class Settings(BaseModel):
     """SMTP password; never shown, logged or exported, and masked in every message."""
     smtp_from: str | None = None
     """Sender address of digest e-mails."""
-    smtp_timeout: float = Field(default=10.0, gt=0)
+    smtp_timeout: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     """Seconds to wait for the SMTP server before giving up on one attempt."""
 
     @property
@@ -127,18 +127,50 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Read the settings file as flat keys; a missing file is an empty one."""
+MAX_CONFIG_BYTES = 1_000_000
+"""A settings file is a few lines; anything bigger is not one."""
+
+
+def _read_text(path: Path) -> str | None:
+    """The settings file's text (None when missing). Raises `ConfigError` for a file that is unreadable,
+    too big, not UTF-8, or starts with a byte-order mark (TOML files have none)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as exc:
-        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"settings file {path} is larger than {MAX_CONFIG_BYTES:,} bytes")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(
+            f"settings file {path} starts with a byte-order mark", hint="save it as UTF-8 without BOM"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"settings file {path} is not UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})",
+            hint="save it as UTF-8",
+        ) from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the settings file as flat keys; a missing file is an empty one.
+
+    Raises `ConfigError` (exit 2) for a file that is unreadable, not UTF-8, starts with a BOM, is not TOML, or
+    is nested too deeply to read.
+    """
+    text = _read_text(path)
+    if text is None:
+        return {}
     try:
         return _flatten(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"settings file {path} is nested too deeply to be a settings file") from None
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -163,14 +195,23 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def save_setting(name: str, value: str) -> Path:
-    """Write one top-level setting into the settings file, keeping its comments; returns the file."""
+    """Write one top-level setting into the settings file, keeping its comments; returns the file.
+
+    The file is written atomically and owner-only (0600; a folder it creates 0700). Raises `ConfigError` for an
+    unknown setting or an unreadable file (see `read_config_file`), `OSError` when it cannot be written.
+    """
     import tomlkit  # deferred: only the dashboard's preference switches write settings
+
+    from tracker.files import write_private_text
 
     if name not in Settings.model_fields:
         raise ConfigError(f"unknown setting {name!r}")
     path = locations.config_file()
-    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    text = _read_text(path)
+    try:
+        doc = tomlkit.parse(text) if text is not None else tomlkit.document()
+    except (tomlkit.exceptions.ParseError, RecursionError):
+        raise ConfigError(f"settings file {path} is not valid TOML; not changed") from None
     doc[name] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    write_private_text(path, tomlkit.dumps(doc))
     return path

@@ -1,11 +1,10 @@
-"""Times: the one clock type, UTC and Beijing days, parsing and showing. Naive input is local time; storage is UTC."""
+"""Times: the one clock type, UTC and Beijing days, parsing and showing. Input without an offset is Beijing
+time; storage is UTC."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-
-from tracker.errors import UsageError
 
 Clock = Callable[[], datetime]
 """What services ask for the current time: returns an aware UTC datetime (tests pass a fake one)."""
@@ -43,32 +42,24 @@ def to_db(value: datetime) -> datetime:
 
 
 def parse_when(text: str) -> datetime:
-    """Parse `2026-11-29`, `2026-11-29 14:30`, `2026-11-29T14:30:00+08:00`, `today`, `yesterday` → aware UTC."""
-    raw = text.strip()
-    lowered = raw.lower()
-    if lowered in ("now", "现在"):
-        return datetime.now(UTC)
-    if lowered in ("today", "今天", "yesterday", "昨天"):
-        day = date.today() - (timedelta(days=1) if lowered in ("yesterday", "昨天") else timedelta())
-        return datetime.combine(day, datetime.now().time()).astimezone(UTC)
-    try:
-        value = datetime.fromisoformat(raw.replace("/", "-"))
-    except ValueError:
-        raise UsageError(
-            f"cannot read the time {text!r}",
-            hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with +08:00",
-        ) from None
-    if value.tzinfo is None:
-        value = value.astimezone()  # local time of this machine
-    return value.astimezone(UTC)
+    """Parse an effective time → aware UTC (`tracker.domain.inputs.parse_when`: a date alone is the start of
+    that day in Beijing, a time without an offset is Beijing time, within 2000-01-01..2100-12-31).
+
+    Raises `UsageError`.
+    """
+    from tracker.domain.inputs import parse_when as parse
+
+    return parse(text)
 
 
 def parse_day(text: str) -> date:
-    """Parse a calendar date `YYYY-MM-DD`."""
-    try:
-        return date.fromisoformat(text.strip().replace("/", "-"))
-    except ValueError:
-        raise UsageError(f"cannot read the date {text!r}", hint="use YYYY-MM-DD") from None
+    """Parse a calendar date `YYYY-MM-DD` within 2000-01-01..2100-12-31 (`tracker.domain.inputs.parse_day`).
+
+    Raises `UsageError`.
+    """
+    from tracker.domain.inputs import parse_day as parse
+
+    return parse(text)
 
 
 def local(value: datetime) -> datetime:

@@ -274,8 +274,8 @@ BAD_INPUT = [
     (
         "--at before the previous event",
         ["advance", "ALG-0001", "withdraw", "--at", "2001-01-01"],
-        2,
-        "before the previous event",
+        1,
+        "before its previous event",
     ),
     ("stale --if-version", ["advance", "ALG-0001", "withdraw", "--if-version", "1"], 4, "version"),
     (
@@ -372,9 +372,13 @@ def test_apply_keeps_good_lines_and_reports_bad_ones_by_line(
     source.write_text(STREAM, encoding="utf-8")
     result = beian_sqlite("apply", str(source))
     assert result.code == 3  # the first failure: line 2, an unknown reference
-    assert "line 2: error:" in result.out and "ALG-0404" in result.out
-    assert "line 3: error: not JSON" in result.out
-    assert "2 applied, 2 failed" in result.out
+    assert result.out.splitlines() == [
+        "line 1: ALG-0001 submit → initial_review",
+        "line 5: ALG-0001 pass_review → second_review",
+    ]
+    assert "line 2: error:" in result.err and "ALG-0404" in result.err
+    assert "line 3: error: not JSON" in result.err
+    assert result.err.splitlines()[-1] == "2 applied, 2 failed"
     assert "Traceback" not in result.out + result.err
     history = ok(beian_sqlite("history", draft, "--json")).json()
     assert [(t["event"], t["source"], t["note"], t["actor"]) for t in history] == [
@@ -393,9 +397,9 @@ def test_apply_json_report(draft: str, beian_sqlite: Beian, tmp_path: Path) -> N
     source.write_text(STREAM, encoding="utf-8")
     result = beian_sqlite("apply", str(source), "--json")
     assert result.code == 3
-    report = result.json()
-    assert (report["applied"], report["failed"], report["all_or_nothing"]) == (2, 2, False)
-    by_line = {line["number"]: line for line in report["lines"]}
+    lines = [json.loads(text) for text in result.out.splitlines()]  # one object per line, as committed
+    assert result.err.splitlines()[-1] == "2 applied, 2 failed"
+    by_line = {line["number"]: line for line in lines}
     assert set(by_line) == {1, 2, 3, 5}
     assert by_line[1]["ok"] and by_line[1]["stage"] == "initial_review"
     assert by_line[2]["exit_code"] == 3 and not by_line[2]["ok"]
@@ -408,7 +412,7 @@ def test_apply_all_or_nothing_applies_none(draft: str, beian_sqlite: Beian, tmp_
     unparsable.write_text(STREAM, encoding="utf-8")
     result = beian_sqlite("apply", "--all-or-nothing", str(unparsable))
     assert result.code == 2
-    assert "nothing applied" in result.out
+    assert "nothing applied" in result.err
 
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text(
@@ -416,9 +420,9 @@ def test_apply_all_or_nothing_applies_none(draft: str, beian_sqlite: Beian, tmp_
     )
     result = beian_sqlite("apply", "--all-or-nothing", str(unknown), "--json")
     assert result.code == 3
-    report = result.json()
-    assert report["applied"] == 0
-    assert [line.get("skipped", False) for line in report["lines"]] == [True, False]
+    lines = sorted((json.loads(text) for text in result.out.splitlines()), key=lambda line: line["number"])
+    assert not any(line["ok"] for line in lines)
+    assert [line.get("skipped", False) for line in lines] == [True, False]
 
     assert ok(beian_sqlite("history", draft, "--json")).json() == []
     assert ok(beian_sqlite("show", draft, "--json")).json()["stage"] == "draft"
@@ -443,9 +447,9 @@ def test_apply_reports_fields_of_the_wrong_type_as_usage_errors(
     result = beian_sqlite("apply", str(source), "--json")
     assert result.code == 2, result.err
     assert "Traceback" not in result.err
-    report = result.json()
-    assert report["applied"] == 0 and report["failed"] == 7
-    assert [line["exit_code"] for line in report["lines"]] == [2] * 7
+    lines = [json.loads(text) for text in result.out.splitlines()]
+    assert result.err.splitlines()[-1] == "0 applied, 7 failed"
+    assert [line["exit_code"] for line in lines] == [2] * 7
     assert ok(beian_sqlite("history", draft, "--json")).json() == []
 
 
@@ -456,7 +460,7 @@ def test_apply_reads_standard_input(draft: str, beian_sqlite: Beian, monkeypatch
         io.StringIO(_jsonl({"ref": draft, "event": "submit"}, {"ref": draft, "event": "pass_review"})),
     )
     result = ok(beian_sqlite("apply", "-"))
-    assert "2 applied, 0 failed" in result.out
+    assert "2 applied, 0 failed" in result.err
     assert ok(beian_sqlite("show", draft, "--json")).json()["stage"] == "second_review"
 
 
@@ -506,7 +510,7 @@ def test_init_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert second.code == 0 and "up to date" in second.out
     again = run_beian(capsys, "--db", f"sqlite:///{path}", "init", "--json")
     assert again.code == 0
-    assert again.json() == {"database": str(path), "from_revision": HEAD, "revision": HEAD}
+    assert again.json() == {"database": str(path), "from_revision": HEAD, "revision": HEAD, "backup": None}
     assert run_beian(capsys, "--db", str(path), "list", "--json").json() == []
 
 
@@ -514,7 +518,7 @@ def test_init_json_on_a_new_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     path = tmp_path / "fresh.db"
     result = run_beian(capsys, "--db", str(path), "init", "--json")
     assert result.code == 0, result.err
-    assert result.json() == {"database": str(path), "from_revision": None, "revision": HEAD}
+    assert result.json() == {"database": str(path), "from_revision": None, "revision": HEAD, "backup": None}
 
 
 def test_a_missing_database_file_asks_for_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import run_beian
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,3 +39,30 @@ def test_every_command_is_documented() -> None:
     _register_commands()
     for name in cli.commands:
         assert f"`beian {name}" in README or f"beian {name} " in README, name
+
+
+def tour_commands() -> list[list[str]]:
+    """The commands of the README's tour, as a shell would split them, comments dropped."""
+    tour = README.split("\n## A tour\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line[4:] for line in tour.splitlines() if line.startswith("    beian ")]
+    return [shlex.split(line, comments=True) for line in lines]
+
+
+def test_the_tour_runs_as_written_on_a_fresh_database(
+    capsys: pytest.CaptureFixture[str], isolated_settings: Path
+) -> None:
+    commands = tour_commands()
+    assert len(commands) >= 15 and commands[0] == ["beian", "init"]
+    ran = 0
+    for argv in commands:
+        if argv[1] == "dashboard":  # interactive; tests/tui covers it
+            continue
+        result = run_beian(capsys, *argv[1:])
+        assert result.code == 0, (argv, result.err)
+        assert "Traceback" not in result.err
+        ran += 1
+    assert ran == len(commands) - 1
+    # the tour used the default database in the (isolated) user data folder
+    assert (isolated_settings / "data" / "beian.db").is_file()
+    final = run_beian(capsys, "show", "ALG-0001", "--json").json()
+    assert final["stage"] == "approved" and final["returns"] == 1

@@ -82,8 +82,8 @@ def test_a_provisional_year_says_so(beian_sqlite: Beian) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("--at", "2025-13-01"), "cannot read the date '2025-13-01'"),
-        (("--since", "soon"), "cannot read the date 'soon'"),
+        (("--at", "2025-13-01"), "cannot read the --at date '2025-13-01'"),
+        (("--since", "soon"), "cannot read the --since date 'soon'"),
         (("--at", "2025-01-01", "--since", "2025-06-01"), "--since 2025-06-01 is after 2025-01-01"),
     ],
 )

@@ -15,6 +15,7 @@ TOP_LEVEL_MODULES = {
     "config.py",  # settings
     "errors.py",  # the error hierarchy and exit codes
     "factory.py",  # the composition root
+    "files.py",  # creating files and folders owner-only
     "locations.py",  # where data and settings live
     "timeutil.py",  # the clock, UTC and Beijing days
 }

@@ -144,7 +144,7 @@ def test_effective_time_cannot_precede_the_previous_event(service: FilingService
     org_with_approved_entity(service)
     ref = new_algorithm(service)
     service.advance(ref, "submit", at=clock.now - timedelta(days=10))
-    with pytest.raises(UsageError, match="before the previous event"):
+    with pytest.raises(TransitionRefused, match="before its previous event"):
         service.advance(ref, "pass_review", at=clock.now - timedelta(days=11))
     service.advance(ref, "pass_review", at=clock.now - timedelta(days=2))
     assert service.history(ref)[-1].effective_at == clock.now - timedelta(days=2)

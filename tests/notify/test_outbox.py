@@ -46,7 +46,9 @@ def test_events_are_read_in_english_or_chinese() -> None:
         "approve_change",
         "confirm_cancellation",
         "overdue",
+        "digest",
     )
+    assert parse_events(["摘要"]) == parse_events(["digest"]) == ("digest",)
     with pytest.raises(UsageError, match="does not send SMS"):
         parse_events(["submit"])
     with pytest.raises(UsageError):

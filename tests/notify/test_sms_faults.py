@@ -30,8 +30,10 @@ from tracker.timeutil import now_utc
 
 pytestmark = pytest.mark.twilio
 
-TIMEOUT = 0.5
-"""twilio_timeout in these tests: a `slow_accept` holds its answer back for three times as long."""
+SHORT = 1.0
+"""twilio_timeout of the tests that make Twilio slow on purpose (a `slow_accept` holds its answer back for
+`HELD` seconds); the others keep the default 10 s, so a busy machine is not taken for a fault."""
+HELD = 4.0
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def notify_via(
     proxy: FaultProxy, twilio_mock: TwilioMock, world: World, clock: FakeClock, **settings: Any
 ) -> NotifyService:
     """The notification service sending through the proxy."""
-    values: dict[str, Any] = {"twilio_api_url": proxy.url, "twilio_timeout": TIMEOUT, **settings}
+    values: dict[str, Any] = {"twilio_api_url": proxy.url, **settings}
     return NotifyService(world.store, twilio_mock.settings(**values), clock=clock)
 
 
@@ -65,8 +67,8 @@ def test_a_message_accepted_without_an_answer_is_found_and_never_sent_again(
     twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy, kind: str
 ) -> None:
     approvals(world, clock, 3)
-    proxy.inject(kind, times=None, delay=3 * TIMEOUT)  # every send: accepted, then no usable answer
-    notify = notify_via(proxy, twilio_mock, world, clock)
+    proxy.inject(kind, times=None, delay=HELD)  # every send: accepted, then no usable answer
+    notify = notify_via(proxy, twilio_mock, world, clock, twilio_timeout=SHORT)
 
     first = notify.dispatch_pending()
     assert (first.sent, first.unsure) == (0, 3)
@@ -121,8 +123,8 @@ def test_an_accepted_message_out_of_attempts_still_ends_sent(
     twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
 ) -> None:
     approvals(world, clock, 1)
-    proxy.inject("slow_accept", times=None, delay=3 * TIMEOUT)
-    notify = notify_via(proxy, twilio_mock, world, clock, sms_max_attempts=1)
+    proxy.inject("slow_accept", times=None, delay=HELD)
+    notify = notify_via(proxy, twilio_mock, world, clock, sms_max_attempts=1, twilio_timeout=SHORT)
     out = drain(notify, clock, proxy)
     assert out.statuses == {"sent": 1} and out.max_copies == 1
 
@@ -178,7 +180,7 @@ def test_an_unreachable_twilio_pauses_without_using_attempts(
     approvals(world, clock, 3)
     down = NotifyService(
         world.store,
-        twilio_mock.settings(twilio_api_url=f"http://127.0.0.1:{unused_port}", twilio_timeout=TIMEOUT),
+        twilio_mock.settings(twilio_api_url=f"http://127.0.0.1:{unused_port}", twilio_timeout=SHORT),
         clock=clock,
     )
     report = down.dispatch_pending()
@@ -222,8 +224,8 @@ def test_status_settles_unknown_messages_once_twilio_answers(
     unused_port: int,
 ) -> None:
     approvals(world, clock, 2)
-    notify = notify_via(proxy, twilio_mock, world, clock)
-    proxy.inject("slow_accept", times=1, delay=3 * TIMEOUT)  # the first is accepted, the second is not
+    notify = notify_via(proxy, twilio_mock, world, clock, twilio_timeout=SHORT)
+    proxy.inject("slow_accept", times=1, delay=HELD)  # the first is accepted, the second is not
     proxy.inject("reset", times=1)
     assert notify.dispatch_pending().unsure == 2
     before = {n.id: n for n in notify.notifications()}
@@ -267,8 +269,10 @@ def test_status_stops_in_one_line_when_twilio_cannot_be_used(
     approvals(world, clock, 1)
     notify = notify_via(proxy, twilio_mock, world, clock)
     assert notify.dispatch_pending().sent == 1
-    proxy.inject(kind, times=None, route="fetch", retry_after="5", delay=3 * TIMEOUT)
-    env = {**twilio_mock.env(), "BEIAN_TWILIO_API_URL": proxy.url, "BEIAN_TWILIO_TIMEOUT": str(TIMEOUT)}
+    proxy.inject(kind, times=None, route="fetch", retry_after="5", delay=HELD)
+    env = {**twilio_mock.env(), "BEIAN_TWILIO_API_URL": proxy.url}
+    if kind == "slow_accept":
+        env["BEIAN_TWILIO_TIMEOUT"] = str(SHORT)
     done = _cli(sqlite_url, env, "notify", "status", "--days", "365")  # sent at the test clock's time
     assert done.returncode == 6, done.stderr
     assert len(done.stderr.splitlines()) == 1 and words in done.stderr and "Traceback" not in done.stderr

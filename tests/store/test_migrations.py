@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import text
 
 from states import Stage
 from tests.helpers.cli import run_beian as _beian
+from tests.helpers.olddb import WHEN, at_revision, fill_0001, pg_schema_url
 from tracker.config import Settings
 from tracker.factory import open_store
 from tracker.filings.service import FilingService
 from tracker.store import schema
 from tracker.store.db import SCHEMA_HEAD, Store, make_engine
-
-PG_URL = os.environ.get("BEIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-WHEN = datetime(2026, 10, 8, 1, 30, tzinfo=UTC)
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
@@ -34,60 +25,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
     request.getfixturevalue("pg_url")  # skips (or fails in CI) when PostgreSQL is unreachable
-    import psycopg
-
-    name = f"beian_mig_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_plain(PG_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{name}"')
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{name}"
-    finally:
-        with psycopg.connect(_plain(PG_URL), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+    with pg_schema_url("beian_mig") as url:
+        yield url
 
 
-def _at_revision(url: str, revision: str) -> Store:
-    store = Store(make_engine(url, create_file=True))
-    before, after = schema.upgrade(store, revision)
-    assert (before, after) == (None, revision)
-    return store
-
-
-def _fill_0001(store: Store) -> None:
-    """Rows as a 0001-era beian wrote them: an organisation, an entity filing under review, its history and an SMS."""
-    stamp = bindparam("t", WHEN, type_=DateTime(timezone=True))
-    with store.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO organisation (id, name, credit_code, region, created_at) VALUES (1, :name, :code, '110108', :t)"
-            ).bindparams(stamp, name="北京星河智算科技有限公司", code="91110108MA01A2B3CF")
-        )
-        conn.execute(
-            text(
-                "INSERT INTO filing (id, ref, seq, kind, title, organisation_id, stage, returns, version, public_opinion,"
-                " created_at, updated_at, stage_entered_at)"
-                " VALUES (1, 'ENT-0001', 1, 'entity', '星河主体备案', 1, 'under_review', 0, 2, :yes, :t, :t, :t)"
-            ).bindparams(stamp, yes=True)
-        )
-        conn.execute(
-            text(
-                "INSERT INTO transition (id, filing_id, event, from_stage, to_stage, effective_at, recorded_at, actor, source, note)"
-                " VALUES (1, 1, 'submit', 'draft', 'under_review', :t, :t, 'pm', 'cli', '旧版本记录')"
-            ).bindparams(stamp)
-        )
-        conn.execute(
-            text(
-                "INSERT INTO outbox (id, filing_id, transition_id, channel, phone, event, body, segments, status, attempts,"
-                " created_at, updated_at) VALUES (1, 1, 1, 'sms', '+8613800138000', 'submit', '已提交', 1, 'sent', 1, :t, :t)"
-            ).bindparams(stamp)
-        )
-        conn.execute(text("UPDATE meta SET value = 3 WHERE key = 'revision'"))
-        if (
-            store.backend == "postgresql"
-        ):  # explicit ids leave the sequences behind; a real 0001 database has them in step
-            for table in ("organisation", "filing", "transition", "outbox"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1)"))
+_at_revision = at_revision
+_fill_0001 = fill_0001
 
 
 def test_schema_head_in_the_code_is_the_newest_migration() -> None:
@@ -107,10 +50,13 @@ def test_init_upgrades_a_0001_database_keeping_every_row(
 
     code, out, err = _beian(capsys, "--db", empty_url, "init", "--json")
     assert code == 0, err
-    assert {k: v for k, v in __import__("json").loads(out).items() if k != "database"} == {
+    report = __import__("json").loads(out)
+    assert {k: v for k, v in report.items() if k not in ("database", "backup")} == {
         "from_revision": "0001",
         "revision": SCHEMA_HEAD,
     }
+    # an SQLite file is backed up before the upgrade, next to it and named with the old revision
+    assert (report["backup"] or "").endswith(".rev0001.bak") == empty_url.startswith("sqlite")
 
     store = open_store(empty_url)  # refuses anything but head
     try:

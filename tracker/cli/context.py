@@ -98,10 +98,93 @@ def parse_name(parser: Callable[[str], T], value: str | None) -> T | None: ...
 
 
 def parse_name(parser: Callable[[str], T], value: str | None) -> T | None:
-    """Parse an English or Chinese name with `parser` (None stays None); an unknown name is a `UsageError`."""
+    """Parse an English or Chinese name with `parser` (None stays None); an unknown name is a `UsageError`.
+
+    The text is NFKC-normalised and stripped of invisible characters first; a long one is not echoed whole.
+    """
+    from tracker.domain import inputs
+
     if value is None:
         return None
+    text = inputs.clean(value, "name")
+    if len(text) > 60:
+        raise UsageError(f"unknown name {inputs.echo(value)}")
     try:
-        return parser(value)
+        return parser(text)
     except UnknownName as exc:
         raise UsageError(str(exc)) from None
+
+
+class IdType(click.ParamType):
+    """A numeric id of a `what` (message, recipient): `UsageError` unless a number, `NotFound` out of range."""
+
+    name = "id"
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The id as an int (see `tracker.domain.inputs.parse_id`)."""
+        from tracker.domain import inputs
+
+        return value if isinstance(value, int) else inputs.parse_id(value, self.what)
+
+
+class VersionType(click.ParamType):
+    """`--if-version N`: a version number, 1..2**31-1."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The version as an int; `UsageError` otherwise."""
+        from tracker.domain import inputs
+
+        if isinstance(value, int):
+            return value
+        text = inputs.clean(value, "--if-version")
+        if (
+            not (text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 10)
+            or not 1 <= int(text) <= inputs.MAX_ID
+        ):
+            raise UsageError(f"--if-version {inputs.echo(value)} is not a version number (1 or more)")
+        return int(text)
+
+
+class NumberType(click.ParamType):
+    """A finite number within bounds (`nan` and `inf` refused), in the option's unit (seconds, days)."""
+
+    name = "number"
+
+    def __init__(self, what: str, *, low: float, high: float, low_open: bool = False) -> None:
+        self.what, self.low, self.high, self.low_open = what, low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """The number as a float (see `tracker.domain.inputs.parse_number`)."""
+        from tracker.domain import inputs
+
+        return inputs.parse_number(value, self.what, low=self.low, high=self.high, low_open=self.low_open)
+
+
+class CountType(click.ParamType):
+    """A whole number within bounds, e.g. `--limit` (1 or more) or `--within` (0 or more)."""
+
+    name = "integer"
+
+    def __init__(self, what: str, *, low: int, high: int) -> None:
+        self.what, self.low, self.high = what, low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The count as an int; `UsageError` otherwise."""
+        from tracker.domain import inputs
+
+        if isinstance(value, int):
+            return value
+        text = inputs.clean(value, self.what)
+        if (
+            not (text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 10)
+            or not self.low <= int(text) <= self.high
+        ):
+            raise UsageError(
+                f"{self.what} {inputs.echo(value)} is not a whole number from {self.low} to {self.high}"
+            )
+        return int(text)

@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 def _run(argv: list[str] | None) -> None:
     with collector_paused():
         _register_commands()
+    _tolerant_streams()
     try:
         code = cli.main(args=argv, prog_name="beian", standalone_mode=False)
     except TrackerError as exc:
@@ -93,6 +94,10 @@ def _run(argv: list[str] | None) -> None:
         sys.exit(130)
     except (BrokenPipeError, _ReaderGone):
         _reader_gone()
+    except OSError as exc:
+        if not _is_output_error(exc):
+            raise
+        _output_failed(exc)
     except Exception as exc:
         from tracker.store.db import database_error
 
@@ -104,7 +109,39 @@ def _run(argv: list[str] | None) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _reader_gone()
+    except OSError as exc:
+        _output_failed(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _tolerant_streams() -> None:
+    """Let stdout and stderr write any text whatever the locale: a character the encoding lacks (Chinese under
+    `LC_ALL=C PYTHONIOENCODING=ascii`) is written as a `\\uXXXX` escape instead of ending the command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "errors", None) or "strict") == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _is_output_error(exc: OSError) -> bool:
+    """Whether an OSError came from writing the command's output (full disk, closed or failing stream)."""
+    import errno
+
+    return (
+        exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EBADF)
+        and exc.filename is None
+    )
+
+
+def _output_failed(exc: OSError) -> NoReturn:
+    """Standard output cannot be written (a full disk, `> /dev/full`): say so in one line, exit 5 (storage)."""
+    with contextlib.suppress(OSError, ValueError):  # what could not be written must not fail again at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    reason = exc.strerror or type(exc).__name__
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"beian: error: cannot write the output: {reason}", err=True)
+    sys.exit(int(ExitCode.STORAGE))
 
 
 def _reader_gone() -> NoReturn:
@@ -116,7 +153,10 @@ def _reader_gone() -> NoReturn:
 
 
 def _fail(message: str, code: ExitCode) -> None:
-    click.echo(f"beian: error: {message}", err=True)
+    """The error line: one line on stderr, control characters shown as escapes, any password masked."""
+    from tracker.domain.safe import mask_credentials, visible
+
+    click.echo(f"beian: error: {visible(mask_credentials(message))}", err=True)
     sys.exit(int(code))
 
 
@@ -126,6 +166,8 @@ def commands() -> tuple[click.Command, ...]:
 
     return (
         setup.init,
+        setup.backup,
+        setup.restore,
         setup.demo,
         orgs.org,
         filings.add,
@@ -172,3 +214,29 @@ def _register_commands() -> None:
             cli.add_command(point.load(), point.name)
         except ImportError:
             continue
+    for command in cli.commands.values():
+        _accept_db_anywhere(command)
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    obj = ctx.find_object(CliContext)
+    if value is not None and obj is not None:
+        obj.db = value
+
+
+def _accept_db_anywhere(command: click.Command) -> None:
+    """Give `command` (and every subcommand) a `--db` of its own, so `beian list --db X` works like
+    `beian --db X list`; the one given last on the line wins."""
+    if not any("--db" in getattr(p, "opts", ()) for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--db"],
+                metavar="URL",
+                expose_value=False,
+                callback=_set_db,
+                help="Database URL or SQLite file path (also before the command) [env BEIAN_DATABASE_URL].",
+            )
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_db_anywhere(sub)

@@ -8,6 +8,17 @@ Times are timezone-aware UTC; regulatory dates are Beijing calendar days.
 from __future__ import annotations
 
 from states import AlgorithmType, Event, Kind, Outcome, Role, Stage
+from tracker.domain.changes import Change, ChangeItem
+from tracker.domain.clocks import GroupStats, PortfolioStats, RegulatorClock, StageStat
+from tracker.domain.digest import (
+    Digest,
+    DigestDeadline,
+    DigestDelivery,
+    DigestEvent,
+    DigestReport,
+    DigestSchedule,
+    Stalled,
+)
 from tracker.domain.filings import (
     REF_PREFIX,
     WAITING_ON,
@@ -37,20 +48,31 @@ __all__ = [
     "WAITING_ON",
     "AdvanceResult",
     "AlgorithmType",
+    "Change",
+    "ChangeItem",
     "Deadline",
     "DeadlineView",
+    "Digest",
+    "DigestDeadline",
+    "DigestDelivery",
+    "DigestEvent",
+    "DigestReport",
+    "DigestSchedule",
     "DispatchReport",
     "Event",
     "Filing",
     "FilingDraft",
     "FilingQuery",
     "Forecast",
+    "GroupStats",
     "Kind",
     "MaterialStatus",
     "Notification",
     "Organisation",
     "Outcome",
+    "PortfolioStats",
     "Recipient",
+    "RegulatorClock",
     "Role",
     "RuleChange",
     "RuleVersion",
@@ -59,6 +81,8 @@ __all__ = [
     "SortKey",
     "Stage",
     "StageEstimate",
+    "StageStat",
+    "Stalled",
     "StatusReport",
     "Transition",
     "WaitingOn",

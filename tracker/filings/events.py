@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import states
 from states import Event, GuardContext, Kind, Outcome, Stage, UnknownName
 from tracker.config import Settings
-from tracker.domain import AdvanceResult, Filing
+from tracker.domain import AdvanceResult, Filing, inputs, limits
 from tracker.errors import Conflict, TrackerError, TransitionRefused, UsageError
 from tracker.filings import repo
 from tracker.store.revision import bump_revision
@@ -50,8 +50,11 @@ def as_event(value: Event | str) -> Event:
     """Accept an Event or its English or Chinese name; an unknown name is a `UsageError`."""
     if isinstance(value, Event):
         return value
+    text = inputs.clean(str(value), "event")
+    if len(text) > 60:
+        raise UsageError(f"unknown event {inputs.echo(value)}", hint="`beian events REF` lists them")
     try:
-        return states.parse_event(value)
+        return states.parse_event(text)
     except UnknownName as exc:
         raise UsageError(str(exc)) from None
 
@@ -97,21 +100,72 @@ def record(
     return [_with_warnings(store, r) for r in results]
 
 
+REASON_EVENTS = frozenset(
+    {
+        Event.RETURN_FOR_REVISION,
+        Event.REJECT,
+        Event.REVOKE,
+        Event.WITHDRAW,
+        Event.WITHDRAW_CHANGE,
+        Event.REQUEST_CHANGE,
+        Event.REQUEST_CANCELLATION,
+        Event.CANCEL_BY_REGULATOR,
+    }
+)
+"""Events that record a reason (原因): required by return_for_revision, reject and revoke, optional for the rest."""
+NUMBER_EVENTS = frozenset({Event.APPROVE})
+"""Events that record a filing number (备案编号)."""
+REOPEN_EVENTS = frozenset({Event.RETURN_FOR_REVISION})
+"""Events that reopen materials (`--reopen`)."""
+
+
+def check_request(request: EventRequest, ev: Event) -> tuple[str | None, str | None, str | None]:
+    """Refuse what does not apply to the event; returns the cleaned (reason, note, actor).
+
+    A reason, note or actor made only of invisible characters counts as none. Raises `UsageError` for a
+    reason on an event that records none (`submit`, `pass_review`, …), a filing number on any event but
+    `approve`, materials to reopen on any event but `return_for_revision`, a lone surrogate, and an effective
+    time outside `inputs.DATE_WINDOW`.
+    """
+    reason = inputs.optional_text(request.reason, "reason")
+    note = inputs.optional_text(request.note, "note")
+    actor = inputs.optional_text(request.actor, "actor")
+    name = f"{ev.value} ({states.zh(ev)})"
+    if request.reason and ev not in REASON_EVENTS:
+        raise UsageError(f"{name} records no reason", hint="use --note for a remark, or leave --reason out")
+    if (
+        request.filing_number is not None
+        and inputs.optional_text(request.filing_number)
+        and ev not in NUMBER_EVENTS
+    ):
+        raise UsageError(f"{name} records no filing number", hint="a filing number is given with approve")
+    if request.reopen and ev not in REOPEN_EVENTS:
+        raise UsageError(f"{name} reopens no materials", hint="--reopen goes with return_for_revision")
+    if request.at is not None:
+        inputs.check_when(request.at, "effective time")
+    return reason, note, actor
+
+
 def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequest) -> AdvanceResult:
     ev = as_event(request.event)
+    reason, note, actor = check_request(request, ev)
+    limits.check_text("note", note, limits.NOTE)
+    limits.check_text("reason", reason, limits.NOTE)
+    limits.check_text("who (--by)", actor, limits.ACTOR)
     now = clock()
     effective = request.at or now
     if effective > now + _CLOCK_SKEW:
         raise UsageError(f"effective time {effective.isoformat()} is in the future")
-    reason = (request.reason or "").strip() or None
     filing = repo.load_filing(work, request.ref)
     number, number_notes = _issued_number(Kind(filing["kind"]), request.filing_number)
     check_version(filing, request.if_version)
     previous = filing["last_effective"]
     if previous is not None and effective < previous:
-        raise UsageError(
-            f"effective time {effective.isoformat()} is before the previous event of {filing['ref']} "
-            f"({previous.isoformat()})"
+        raise TransitionRefused(
+            f"cannot {ev.value} ({states.zh(ev, Kind(filing['kind']))}) {filing['ref']}: the effective time "
+            f"{effective.isoformat()} is before its previous event ({previous.isoformat()})",
+            reasons=("effective time before the previous event",),
+            hint="events are recorded in the order they happened; give a later --at",
         )
     context = replace(
         _context(work, settings, clock, filing, ev, on=effective), filing_number=number, reason=reason
@@ -146,9 +200,9 @@ def _advance_in(work: Work, settings: Settings, clock: Clock, request: EventRequ
         "to_stage": outcome.dest.value,
         "effective_at": to_db(effective),
         "recorded_at": to_db(now),
-        "actor": request.actor,
+        "actor": actor,
         "source": request.source,
-        "note": (request.note or "").strip() or None,
+        "note": note,
         "reason": reason,
         "filing_number": number if ev is Event.APPROVE else None,
     }

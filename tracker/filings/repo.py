@@ -19,6 +19,7 @@ __all__ = [
     "list_json",
     "list_mappings",
     "list_rows",
+    "organisation_filter_matches",
     "longest_ref",
     "matching_ids",
     "stage_counts",
@@ -29,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from states import AlgorithmType, Event, Kind, Role, Stage
-from tracker.domain import REF_PREFIX, Filing, Organisation, Transition
+from tracker.domain import REF_PREFIX, Filing, Organisation, Transition, inputs
 from tracker.errors import Conflict, NotFound, StorageError, TransitionRefused, UsageError
 from tracker.filings.repo_listing import (
     FILING_COLUMNS,
@@ -39,9 +40,11 @@ from tracker.filings.repo_listing import (
     list_rows,
     longest_ref,
     matching_ids,
+    organisation_filter_matches,
     stage_counts,
 )
 from tracker.store.db import Unit
+from tracker.store.fold import fold
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 from tracker.timeutil import to_utc
 
@@ -53,13 +56,11 @@ def organisation_from_row(row: OrganisationRow) -> Organisation:
 
 
 def parse_ref(ref: str | int) -> tuple[str, Any]:
-    """('id', 12) for a numeric reference, ('ref', 'ALG-0001') for a human one."""
-    if isinstance(ref, int):
-        return "id", ref
-    text = ref.strip()
-    if text.isdigit():
-        return "id", int(text)
-    return "ref", text.upper()
+    """('id', 12) for a numeric reference, ('ref', 'ALG-0001') for a human one (see `inputs.parse_ref`).
+
+    Raises `UsageError` (empty), `NotFound` (an id no database can hold).
+    """
+    return inputs.parse_ref(ref)
 
 
 # Statements on the write path are built once: constructing them costs more than running them.
@@ -76,26 +77,66 @@ def find_filing(session: Session, ref: str | int) -> tuple[FilingRow, str]:
     statement = _FILING_BY_ID if how == "id" else _FILING_BY_REF
     found = session.exec(statement, params={"value": value}).first()
     if found is None:
-        raise NotFound(f"no filing {ref!s}", hint="`beian list` shows every reference")
+        raise NotFound(f"no filing {inputs.echo(ref)}", hint="`beian list` shows every reference")
     return found[0], found[1]
 
 
-def find_organisation(session: Session, key: str | int) -> OrganisationRow:
-    """An organisation by id, exact name, or credit code."""
-    text = str(key).strip()
+def organisation_statement(key: str | int) -> Any:
+    """SELECT of the organisation with this id, name (compared by `fold`) or credit code.
+
+    Raises `UsageError` (empty key), `NotFound` (an id no database can hold).
+    """
+    from tracker.filings.identity import normalise_credit_code
+
+    how, value = inputs.parse_org_key(key)
     statement = select(OrganisationRow)
-    if text.isdigit():
-        statement = statement.where(OrganisationRow.id == int(text))
-    else:
-        statement = statement.where(
-            or_(col(OrganisationRow.name) == text, col(OrganisationRow.credit_code) == text.upper())
+    if how == "id":
+        return statement.where(OrganisationRow.id == value)
+    return statement.where(
+        or_(
+            fold(OrganisationRow.name) == inputs.fold(str(value)),
+            col(OrganisationRow.credit_code) == normalise_credit_code(str(value)),
         )
-    row = session.exec(statement).first()
+    )
+
+
+def find_organisation(session: Session, key: str | int) -> OrganisationRow:
+    """An organisation by id, name (NFKC, case and invisible characters ignored), or credit code.
+
+    Raises `NotFound`, `UsageError` (empty key).
+    """
+    row: OrganisationRow | None = session.exec(organisation_statement(key)).first()
     if row is None:
         raise NotFound(
-            f"no organisation {text!r}", hint="`beian org list` shows them; `beian org add` adds one"
+            f"no organisation {inputs.echo(key)}",
+            hint="`beian org list` shows them; `beian org add` adds one",
         )
     return row
+
+
+def organisation_clash(session: Session, name: str, credit_code: str) -> str | None:
+    """Why a new organisation named `name` would be confused with an existing one, or None.
+
+    A name equal (by `fold`) to another's name, or equal to another's credit code.
+    """
+    from tracker.filings.identity import normalise_credit_code
+
+    key = inputs.fold(name)
+    for row in session.exec(
+        select(OrganisationRow).where(
+            or_(
+                fold(OrganisationRow.name) == key,
+                col(OrganisationRow.credit_code) == normalise_credit_code(name),
+                col(OrganisationRow.credit_code) == credit_code,
+            )
+        )
+    ).all():
+        if row.credit_code == credit_code:
+            return f"organisation {row.id} ({row.name}) already has credit code {credit_code}"
+        if inputs.fold(row.name) == key:
+            return f"an organisation named {row.name!r} exists already (id {row.id})"
+        return f"the name {inputs.echo(name)} is the credit code of organisation {row.id} ({row.name})"
+    return None
 
 
 def next_seq(session: Session, kind: Kind) -> int:
@@ -263,7 +304,7 @@ def load_filing(session: Unit, ref: str | int) -> dict[str, Any]:
     statement = _LOAD_BY_ID if how == "id" else _LOAD_BY_REF
     found = session.connection().execute(statement, {"value": value}).mappings().first()
     if found is None:
-        raise NotFound(f"no filing {ref!s}", hint="`beian list` shows every reference")
+        raise NotFound(f"no filing {inputs.echo(ref)}", hint="`beian list` shows every reference")
     loaded = dict(found)
     loaded["last_effective"] = to_utc(loaded["last_effective"])
     return loaded

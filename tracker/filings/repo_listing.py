@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 import states
 from states import AlgorithmType, Kind, Role, Stage
-from tracker.domain import WAITING_ON, FilingQuery
+from tracker.domain import WAITING_ON, FilingQuery, inputs
 from tracker.domain.json import FILING_KEYS
+from tracker.store.fold import fold
 from tracker.store.tables import FilingRow, OrganisationRow
 
 
@@ -51,27 +52,47 @@ def _filtered(statement: Select[Any], query: FilingQuery, *, with_stages: bool =
     if query.ids:
         statement = statement.where(col(FilingRow.id).in_(query.ids))
     if query.organisation:
-        text = query.organisation.strip()
-        if text.isdigit():
-            statement = statement.where(col(FilingRow.organisation_id) == int(text))
+        how, value = inputs.parse_org_key(query.organisation)
+        if how == "id":
+            statement = statement.where(col(FilingRow.organisation_id) == value)
         else:
+            statement = statement.where(_organisation_matches(str(value)))
+    if query.text:
+        needle = inputs.fold(query.text).strip()
+        if needle:
             statement = statement.where(
                 or_(
-                    func.lower(OrganisationRow.name).contains(text.lower(), autoescape=True),
-                    col(OrganisationRow.credit_code) == text.upper(),
+                    fold(FilingRow.title).contains(needle, autoescape=True),
+                    func.lower(FilingRow.ref).contains(needle, autoescape=True),
+                    fold(OrganisationRow.name).contains(needle, autoescape=True),
+                    fold(func.coalesce(FilingRow.filing_number, "")).contains(needle, autoescape=True),
                 )
             )
-    if query.text:
-        needle = query.text.strip().lower()
-        statement = statement.where(
-            or_(
-                func.lower(FilingRow.title).contains(needle, autoescape=True),
-                func.lower(FilingRow.ref).contains(needle, autoescape=True),
-                func.lower(OrganisationRow.name).contains(needle, autoescape=True),
-                func.coalesce(FilingRow.filing_number, "").contains(needle, autoescape=True),
-            )
-        )
     return statement
+
+
+def _organisation_matches(text: str) -> Any:
+    """Organisations whose name contains `text` (compared by `fold`) or whose credit code is `text`."""
+    from tracker.filings.identity import normalise_credit_code
+
+    return or_(
+        fold(OrganisationRow.name).contains(inputs.fold(text), autoescape=True),
+        col(OrganisationRow.credit_code) == normalise_credit_code(text),
+    )
+
+
+def organisation_filter_matches(session: Session, organisation: str) -> bool:
+    """Whether `list --org ORGANISATION` names at least one organisation (id, part of a name, credit code).
+
+    Raises `UsageError` (empty), `NotFound` (an id no database can hold).
+    """
+    how, value = inputs.parse_org_key(organisation)
+    statement = select(OrganisationRow.id)
+    if how == "id":
+        statement = statement.where(OrganisationRow.id == value)
+    else:
+        statement = statement.where(_organisation_matches(str(value)))
+    return session.exec(statement.limit(1)).first() is not None
 
 
 def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:

@@ -7,24 +7,32 @@ new stage, its history row, its outbox rows and the revision bump in the same tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import states
-from states import Event, Kind, Outcome, Role, Stage
-from tracker.domain import AdvanceResult, Filing, FilingDraft, FilingQuery, Organisation, Transition
-from tracker.domain.changes import Change
+from states import Event, Kind, Outcome, Role
+from tracker.domain import (
+    AdvanceResult,
+    Filing,
+    FilingDraft,
+    FilingQuery,
+    Organisation,
+    Transition,
+    inputs,
+    limits,
+)
+from tracker.domain.limits import check_text
 from tracker.errors import UsageError
 from tracker.filings import events as _events
 from tracker.filings import repo, repo_seen
 from tracker.filings.events import EventRequest
+from tracker.filings.listing import ListingMixin, SeenMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
 from tracker.timeutil import now_utc, to_db
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from datetime import datetime
 
     from tracker.config import Settings
@@ -52,6 +60,14 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+_TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "upstream_model": limits.UPSTREAM_MODEL,
+    "description": limits.DESCRIPTION,
+}
+"""The free-text fields of a filing and their length limits (`tracker.domain.limits`)."""
+
+
 def _upstream_number(raw: str | None) -> str | None:
     """The algorithm filing number of an upstream model read from pasted text (its type may differ from ours).
 
@@ -71,7 +87,26 @@ def _upstream_number(raw: str | None) -> str | None:
     return number
 
 
-class FilingService(StoreService):
+_TRIGGER_DATES = {
+    "launch_date": "launch date",
+    "change_date": "change date",
+    "termination_date": "termination date",
+}
+
+
+def _check_trigger_order(dates: dict[str, Any]) -> None:
+    """A change or termination cannot precede the launch it follows. Raises `UsageError`."""
+    launch = dates.get("launch_date")
+    for name in ("change_date", "termination_date"):
+        value = dates.get(name)
+        if launch is not None and value is not None and value < launch:
+            raise UsageError(
+                f"{_TRIGGER_DATES[name]} {value.isoformat()} is before the launch date {launch.isoformat()}",
+                hint="correct one of them, or --clear launch",
+            )
+
+
+class FilingService(ListingMixin, SeenMixin, StoreService):
     """Organisations, filings, their events and history: the one API of the CLI, the dashboard and importers.
 
     Every public method is one unit of work. Errors raised (they decide the CLI exit code and the dashboard's
@@ -131,32 +166,41 @@ class FilingService(StoreService):
     def add_organisation(self, name: str, credit_code: str, region: str | None = None) -> Organisation:
         """Register an organisation; its unified social credit code (GB 32100-2015) must carry a valid check character.
 
-        `region` is a 6-digit administrative division code (GB/T 2260). Raises `UsageError` for an empty name,
-        a bad credit code or region, or a name or code already registered; `StorageError`.
+        The name is NFKC-normalised with invisible characters dropped (`inputs.clean`), so a look-alike of a
+        registered name is refused as a duplicate; a name made of digits (an id) or shaped like a credit code
+        is refused. `region` is a 6-digit administrative division code (GB/T 2260; full-width digits accepted,
+        `000000` refused). Raises `UsageError` for an empty or confusable name, a bad credit code or region,
+        or a name or code already registered; `StorageError`.
         """
         from tracker.filings.identity import check_credit_code, normalise_credit_code
 
-        name = name.strip()
+        name = inputs.clean(name, "organisation name")
+        check_text("organisation name", name, limits.ORGANISATION_NAME)
         if not name:
             raise UsageError("an organisation needs a name")
-        problem = check_credit_code(credit_code)
+        if inputs.fold(name).isdecimal():
+            raise UsageError(
+                f"organisation name {inputs.echo(name)} looks like an id",
+                hint="ids are given by the database; use the registered name",
+            )
+        if check_credit_code(name) is None:
+            raise UsageError(
+                f"organisation name {inputs.echo(name)} is a credit code", hint="give it with --credit-code"
+            )
+        problem = check_credit_code(inputs.clean(credit_code, "credit code"))
         if problem:
             raise UsageError(problem)
-        code = normalise_credit_code(credit_code)
-        if (
-            region is not None
-            and region.strip()
-            and not (region.strip().isdigit() and len(region.strip()) == 6)
-        ):
-            raise UsageError(
-                f"region {region!r} is not a 6-digit administrative code (e.g. 110108 for 海淀区)"
-            )
+        code = normalise_credit_code(inputs.clean(credit_code, "credit code"))
+        region_code = inputs.parse_region(region)
         with self.store.unit() as session:
+            clash = repo.organisation_clash(session, name, code)
+            if clash:
+                raise UsageError(clash)
             organisation = repo.insert_organisation(
                 session,
                 name=name,
                 credit_code=code,
-                region=(region or "").strip() or None,
+                region=region_code,
                 created_at=to_db(self.clock()),
             )
             bump_revision(session)
@@ -177,12 +221,20 @@ class FilingService(StoreService):
     def add_filing(self, draft: FilingDraft, *, actor: str | None = None) -> Filing:
         """Create a filing in `draft`; an organisation has at most one live entity filing (主体备案).
 
-        Raises `UsageError` (empty title, bad upstream filing number, a second entity filing), `NotFound`
-        (no such organisation), `StorageError`.
+        The launch date must lie in `inputs.DATE_WINDOW`. Raises `UsageError` (empty title, a date outside the
+        window, bad upstream filing number, a second entity filing), `NotFound` (no such organisation),
+        `StorageError`.
         """
-        title = draft.title.strip()
+        title = inputs.optional_text(draft.title, "title")
         if not title:
             raise UsageError("a filing needs a title")
+        for field, value in (
+            ("title", title),
+            ("upstream_model", draft.upstream_model),
+            ("description", draft.description),
+        ):
+            check_text(field.replace("_", " "), value, _TEXT_LIMITS[field])
+        launch = inputs.check_day(draft.launch_date, "launch date") if draft.launch_date else None
         kind = draft.kind
         role, algorithm_type = draft.role, draft.algorithm_type
         if kind is Kind.ENTITY:
@@ -216,7 +268,7 @@ class FilingService(StoreService):
                 "upstream_filing_number": upstream_number,
                 "stage": states.initial_stage(kind).value,
                 "public_opinion": draft.public_opinion,
-                "launch_date": draft.launch_date,
+                "launch_date": launch,
                 "description": draft.description,
                 "created_at": now,
                 "updated_at": now,
@@ -232,10 +284,12 @@ class FilingService(StoreService):
     ) -> Filing:
         """Edit descriptive fields (title, role, type, upstream model, trigger dates…), never the stage.
 
-        The edit is logged with `actor` (default `person`) and the names of the fields given.
+        The edit is logged with `actor` (default `person`) and the names of the fields given. Trigger dates
+        (Beijing calendar days) must lie in `inputs.DATE_WINDOW`, and a change or termination date may not
+        precede the launch date.
 
-        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number), `NotFound`,
-        `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
+        Raises `UsageError` (a field that is not editable, an empty title, a bad upstream number, a date outside
+        the window or out of order), `NotFound`, `Conflict` (the filing is no longer at `if_version`, or changed meanwhile), `StorageError`.
         """
         unknown = set(fields) - EDITABLE_FIELDS
         if unknown:
@@ -246,11 +300,18 @@ class FilingService(StoreService):
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
         if "title" in values and not str(values["title"] or "").strip():
             raise UsageError("a filing needs a title")
+        for name, limit in _TEXT_LIMITS.items():
+            if isinstance(values.get(name), str):
+                check_text(name.replace("_", " "), values[name], limit)
         if "upstream_filing_number" in values:
             values["upstream_filing_number"] = _upstream_number(values["upstream_filing_number"])
+        for name in _TRIGGER_DATES:
+            if values.get(name) is not None:
+                inputs.check_day(values[name], _TRIGGER_DATES[name])
         with self.store.unit() as session:
             filing = repo.load_filing(session, ref)
             _events.check_version(filing, if_version)
+            _check_trigger_order({name: values.get(name, filing[name]) for name in _TRIGGER_DATES})
             values["updated_at"] = to_db(self.clock())
             repo.update_filing_checked(session, filing["id"], filing["version"], values)
             repo_seen.record_edit(session, filing["id"], actor or self.person, self.clock(), sorted(fields))
@@ -261,117 +322,6 @@ class FilingService(StoreService):
         """One filing by reference (`ALG-0001`) or numeric id. Raises `NotFound`, `StorageError`."""
         with self.store.unit() as session:
             return repo.filing_from_mapping(repo.load_filing(session, ref))
-
-    def filings(self, query: FilingQuery | None = None) -> list[Filing]:
-        """Filings matching the query, sorted and windowed. Raises `StorageError` (and `RulesError` when the
-        query filters or sorts by deadline and the rules files are broken)."""
-        query = query or FilingQuery()
-        if query.by_deadline:
-            return [repo.filing_from_mapping(m) for m in self._window_by_deadline(query)]
-        with self.store.unit() as session:
-            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query)]
-
-    def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
-        """Like `filings` but as plain mappings (filing columns plus `organisation_name`), for bulk export.
-
-        Raises what `filings` raises.
-        """
-        query = query or FilingQuery()
-        if query.by_deadline:
-            return self._window_by_deadline(query)
-        with self.store.unit() as session:
-            return repo.list_mappings(session, query)
-
-    def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
-        """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
-
-        On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
-        elsewhere (and for deadline filters or sorts) `tracker.domain.json.filing_json` does, with the same
-        keys, order and values. Raises what `filings` raises.
-        """
-        query = query or FilingQuery()
-        if not query.by_deadline:
-            with self.store.unit() as session:
-                batches = repo.list_json(session, query)
-                if batches is not None:
-                    for batch in batches:
-                        yield list(batch)
-                    return
-        import json
-
-        from tracker.domain.json import filing_json
-
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        rows = self.filing_rows(query)
-        for start in range(0, len(rows), 1000):
-            yield [encode(filing_json(row)).encode() for row in rows[start : start + 1000]]
-
-    def count(self, query: FilingQuery | None = None) -> int:
-        """How many filings match the query (ignoring its window). Raises what `filings` raises."""
-        query = query or FilingQuery()
-        if query.by_deadline:
-            return len(self._ordered_by_deadline(query))
-        with self.store.unit() as session:
-            return repo.count_rows(session, query)
-
-    def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
-        """Filings per stage under the query's other filters. Raises what `filings` raises."""
-        query = query or FilingQuery()
-        if query.by_deadline:
-            counts: dict[Stage, int] = {}
-            for _, stage in self._ordered_by_deadline(replace(query, stages=())):
-                counts[Stage(stage)] = counts.get(Stage(stage), 0) + 1
-            return counts
-        with self.store.unit() as session:
-            return repo.stage_counts(session, query)
-
-    def position(self, query: FilingQuery, filing_id: int) -> int | None:
-        """Where a filing stands in the query's result (0-based, ignoring the window); None when it does not
-        match. Raises what `filings` raises."""
-        if query.by_deadline:
-            ordered = self._ordered_by_deadline(query)
-        else:
-            with self.store.unit() as session:
-                ordered = repo.matching_ids(session, replace(query, offset=0, limit=None))
-        return next((i for i, (fid, _) in enumerate(ordered) if fid == filing_id), None)
-
-    def longest_ref(self) -> int:
-        """Characters in the longest reference, e.g. 8 for `ALG-0001` (0 with no filings). Raises `StorageError`."""
-        with self.store.unit() as session:
-            return repo.longest_ref(session)
-
-    def _ordered_by_deadline(self, query: FilingQuery) -> list[tuple[int, str]]:
-        """(id, stage) of every match of a deadline query, in order; cached per query, revision and Beijing day.
-
-        The database filters by everything else; the rules layer's most urgent deadline per filing
-        (`RulesService.portfolio_deadlines`) filters and orders the rest (`tracker.filings.ordering`).
-        """
-        from tracker.filings.ordering import deadline_order
-
-        base = replace(query, offset=0, limit=None)
-        with self.store.unit() as session:
-            key = (base, read_revision(session), self.rules.today())
-            cached = self._deadline_orders.get(key)
-            if cached is not None:
-                return cached
-            rows = repo.matching_ids(session, base)
-        ordered = deadline_order(rows, self.rules.portfolio_deadlines(), base)
-        if len(self._deadline_orders) >= 4:  # a few queries at once: the table's and the funnel's
-            self._deadline_orders.pop(next(iter(self._deadline_orders)))
-        self._deadline_orders[key] = ordered
-        return ordered
-
-    def _window_by_deadline(self, query: FilingQuery) -> list[Any]:
-        """The query's window of a deadline query, as mappings in order."""
-        ordered = self._ordered_by_deadline(query)
-        end = None if query.limit is None else query.offset + query.limit
-        ids = [fid for fid, _ in ordered[query.offset : end]]
-        found: dict[int, Any] = {}
-        with self.store.unit() as session:
-            for start in range(0, len(ids), 500):
-                chunk = FilingQuery(ids=tuple(ids[start : start + 500]))
-                found.update((m["id"], m) for m in repo.list_mappings(session, chunk))
-        return [found[fid] for fid in ids if fid in found]
 
     def history(self, ref: str | int) -> list[Transition]:
         """A filing's events, oldest first. Raises `NotFound`, `StorageError`."""
@@ -416,9 +366,11 @@ class FilingService(StoreService):
     ) -> AdvanceResult:
         """Apply one event: stage, history row, outbox rows and revision bump commit together, or nothing does.
 
-        `at` is the aware effective time (default now; not before the previous event, not in the future).
-        Raises `UsageError` (unknown event, bad time, `reopen` without a return), `NotFound`,
-        `TransitionRefused` (the machine or a guard refused, with `reasons`), `Conflict`, `StorageError`.
+        `at` is the aware effective time (default now; within `inputs.DATE_WINDOW`, not in the future).
+        Options that do not apply to the event are refused (`events.check_request`). Raises `UsageError`
+        (unknown event, bad time, a reason, filing number or `reopen` the event does not record),
+        `NotFound`, `TransitionRefused` (the machine or a guard refused, with `reasons`; or `at` precedes
+        the filing's previous event), `Conflict`, `StorageError`.
         """
         request = EventRequest(ref, event, note, reason, filing_number, at, actor, source, if_version, reopen)
         return self.advance_many([request])[0]
@@ -433,36 +385,3 @@ class FilingService(StoreService):
         person = self.person
         named = [r if r.actor else replace(r, actor=person) for r in requests]
         return _events.record(self.store, self.settings, self.clock, named, atomic=atomic)
-
-    # -- changed since you last looked -------------------------------------------------------------
-
-    def changes_since_seen(
-        self, person: str | None = None, ids: Sequence[int] | None = None
-    ) -> dict[int, Change]:
-        """What moved since `person` (default `person`) last looked, by filing id; filings with no news are left
-        out. News: stage changes, return reasons and filing numbers recorded by someone else, edits by someone
-        else, a new filing someone else created, and a deadline that became due soon or overdue (see
-        `tracker.filings.seen`). Bulk: a few queries whatever the number of filings.
-
-        Raises `RulesError`, `StorageError`.
-        """
-        from tracker.filings.seen import changes, deadline_states
-
-        who = (person or "").strip() or self.person
-        deadlines = deadline_states(self.rules)
-        with self.store.unit() as session:
-            return changes(session, who, deadlines, ids)
-
-    def mark_seen(self, ref: str | int | None = None, person: str | None = None) -> int:
-        """Record that `person` (default `person`) has seen one filing as it is now, or every filing (`ref` None):
-        its news is cleared until someone else changes it or a deadline becomes due soon or overdue.
-
-        Returns how many filings were marked. Raises `NotFound`, `RulesError`, `StorageError`.
-        """
-        from tracker.filings.seen import deadline_states
-
-        who = (person or "").strip() or self.person
-        deadlines = deadline_states(self.rules)
-        with self.store.unit() as session:
-            ids = None if ref is None else [repo.load_filing(session, ref)["id"]]
-            return repo_seen.mark_seen(session, who, ids, deadlines, self.clock())

@@ -379,7 +379,9 @@ class Writer:
 
     @contextmanager
     def unit(self) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error; refused (`StorageError`) when
+        the SQLite file was moved or replaced meanwhile (`Store.check_file`)."""
+        self.store.check_file()
         try:
             with self.conn.begin():
                 yield self.conn

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tracker.domain import inputs
 from tracker.domain.digest import (
     Digest,
     DigestDelivery,
@@ -296,6 +297,7 @@ class DigestService(StoreService):
 
     def remove_schedule(self, schedule_id: int) -> DigestSchedule:
         """Stop a schedule; digests already queued are still sent. Raises `NotFound`, `StorageError`."""
+        inputs.check_id(schedule_id, "digest schedule")
         with self.store.unit() as session:
             return q.remove_schedule(session, schedule_id)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
-from tracker.domain import Notification, Recipient
+from tracker.domain import Notification, Recipient, inputs, limits
 from tracker.errors import NotifyError, UsageError
 from tracker.filings import repo as filing_repo
 from tracker.notify import repo
@@ -85,6 +85,7 @@ class NotifyService(StoreService):
         language = language or self.settings.sms_language
         if language not in ("zh", "en"):
             raise UsageError(f"SMS language {language!r} is not available", hint="zh or en")
+        limits.check_text("recipient name", name, limits.RECIPIENT_NAME)
         number = normalise_phone(phone)
         chosen = parse_events(events) if events is not None else DEFAULT_EVENTS
         with self.store.unit() as session:
@@ -141,6 +142,7 @@ class NotifyService(StoreService):
 
         Raises `NotFound`, `StorageError`.
         """
+        inputs.check_id(recipient_id, "recipient")
         with self.store.unit() as session:
             removed = repo.delete_recipient(session, recipient_id)
             bump_revision(session)
@@ -170,8 +172,9 @@ class NotifyService(StoreService):
     def notification(self, outbox_id: int) -> Notification:
         """One outbox row.
 
-        Raises `NotFound`, `StorageError`.
+        Raises `NotFound` (also for an id outside 1..2**31-1), `StorageError`.
         """
+        inputs.check_id(outbox_id, "message")
         with self.store.unit() as session:
             return repo.notification(session, outbox_id)
 
@@ -325,11 +328,13 @@ class NotifyService(StoreService):
         """Poll Twilio for the delivery status of recent messages and settle `unknown` ones by looking them up
         (found: `sent` with their SID; absent: queued again, or `failed` when out of attempts).
 
-        Raises `NotifyError` (exit 6: Twilio refused the credentials, rate-limits, cannot be reached or does not
-        answer; nothing is changed then), `StorageError`.
+        `days` is a finite number of calendar days, more than 0 and at most 365.
+        Raises `UsageError` (bad `days`), `NotifyError` (exit 6: Twilio refused the credentials, rate-limits,
+        cannot be reached or does not answer; nothing is changed then), `StorageError`.
         """
         from tracker.notify.status import refresh_status
 
+        days = inputs.parse_number(days, "days", low=0, high=365, low_open=True)
         report = refresh_status(self.store, self.settings, clock=self.clock, sender=self.sender, days=days)
         if report.changed:
             with self.store.unit() as session:
@@ -355,10 +360,12 @@ class NotifyService(StoreService):
     ) -> None:
         """Dispatch until `stop` is set: after each pass, sleep until the next retry is due or `interval` passes.
 
-        `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there).
+        `before_pass` runs first in every round (the CLI queues overdue-deadline alerts there). `interval` is
+        in seconds, finite, 0.1 to 86,400.
 
-        Raises `NotifyError` (SMS not configured, credentials refused), `StorageError`.
+        Raises `UsageError` (bad `interval`), `NotifyError` (SMS not configured, credentials refused), `StorageError`.
         """
+        interval = inputs.parse_number(interval, "interval", low=0.1, high=86_400)
         if not self.configured and not self.settings.smtp_configured:
             raise NotifyError("SMS not configured (nor SMTP for digests)", hint=NOT_CONFIGURED_HINT)
         while not stop.is_set():

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracker import locations
+from tracker.domain.safe import sms_text
 from tracker.errors import ConfigError, UsageError
 from tracker.notify.segments import SegmentCount, count_segments, is_gsm7
 from tracker.timeutil import beijing_date
@@ -115,6 +116,11 @@ def _day_text(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def _one_line(value: str) -> str:
+    """A stored value as it goes into an SMS: no control characters (see `sms_text`), one line, spaces collapsed."""
+    return " ".join(sms_text(value).split())
+
+
 def _format(template: str, values: dict[str, str], key: str, language: str) -> str:
     try:
         return template.format_map(values)
@@ -149,13 +155,13 @@ def render(
     if template is None:
         raise ConfigError(f"SMS templates sms.{language}.toml have neither {key!r} nor 'default'")
     values = {
-        "organisation": organisation.strip(),
-        "title": title.strip(),
-        "ref": ref,
-        "filing_number": filing_number or "—",
+        "organisation": _one_line(organisation),
+        "title": _one_line(title),
+        "ref": _one_line(ref),
+        "filing_number": _one_line(filing_number or "") or "—",
         "event": _event_label(event, language),
         "stage": _stage_label(stage, kind, language),
-        "reason": (reason or "").strip() or templates.get("no_reason", ""),
+        "reason": _one_line(reason or "") or templates.get("no_reason", ""),
         "date": _day_text(when),
         "deadline": deadline or "",
         "due": _day_text(due),

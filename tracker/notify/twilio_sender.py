@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tracker.domain.safe import UNSAFE, mask_credentials
 from tracker.errors import ConfigError
 from tracker.notify.phone import mask_phones_in
 from tracker.notify.sender import NOT_CONFIGURED_HINT, Delivery, SendError, SendResult
@@ -35,12 +36,13 @@ _LOOKUP_SLACK = timedelta(minutes=2)
 
 
 def _clean(text: str, secrets: tuple[str, ...]) -> str:
-    """One line, no colour codes, no secrets, phone numbers masked."""
-    line = " ".join(_ANSI.sub("", text or "").split())
+    """One line, no colour codes or other control characters, no secrets (ours, or credentials the endpoint
+    echoed back), phone numbers masked."""
+    line = " ".join(UNSAFE.sub(" ", _ANSI.sub("", text or "")).split())
     for secret in secrets:
         if secret:
             line = line.replace(secret, "***")
-    line = _SDK_PREFIX.sub("", mask_phones_in(line))
+    line = _SDK_PREFIX.sub("", mask_phones_in(mask_credentials(line)))
     return line[:300]
 
 
@@ -173,7 +175,8 @@ def check_api_url(api_url: str) -> str:
     parts = urlsplit(api_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(
-            f"twilio_api_url {api_url!r} is not an http(s) base URL", hint="e.g. http://127.0.0.1:4010"
+            f"twilio_api_url {mask_credentials(api_url)!r} is not an http(s) base URL",
+            hint="e.g. http://127.0.0.1:4010",
         )
     return api_url.strip()
 

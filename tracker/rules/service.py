@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from states import Kind, Stage
 from tracker.config import Settings
-from tracker.domain import DeadlineView, Filing, FilingQuery, Forecast, MaterialStatus
+from tracker.domain import DeadlineView, Filing, FilingQuery, MaterialStatus, limits
+from tracker.domain.inputs import DATE_WINDOW, EARLIEST_DAY, LATEST_DAY
 from tracker.errors import UsageError
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
@@ -36,8 +37,8 @@ from tracker.rules._facts import (
 )
 from tracker.rules.calendar import WorkCalendar, load_calendar
 from tracker.rules.deadlines import Deadline, running_deadlines
-from tracker.rules.forecast import StageSample, forecast
-from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
+from tracker.rules.forecast import StageSample
+from tracker.rules.forecasting import ForecastMixin
 from tracker.rules.model import MaterialItem, RuleSet
 from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
@@ -54,7 +55,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(ClockMixin, StoreService):
+class RulesService(ClockMixin, ForecastMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:
@@ -64,6 +65,8 @@ class RulesService(ClockMixin, StoreService):
         self._calendar: WorkCalendar | None = None
         self._samples: tuple[int, dict[Kind, list[StageSample]]] | None = None
         self._portfolio: tuple[tuple[int, date], tuple[Entry, ...]] | None = None
+        self.stored_problems: list[str] = []
+        """Stored dates the last deadline computation ignored (outside `inputs.DATE_WINDOW`), one line each."""
         self._next: tuple[tuple[Entry, ...], dict[int, DeadlineView]] | None = None
         self._clocks = None
 
@@ -124,8 +127,12 @@ class RulesService(ClockMixin, StoreService):
     ) -> MaterialStatus:
         """Tick (or with done=False untick) one item, named by key or label; a number item is validated.
 
-        Raises `UsageError` (an item not on the checklist, a malformed number), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
+        Raises `UsageError` (an item not on the checklist, a malformed number, a path, note or actor that is
+        too long or holds a NUL), `NotFound`, `Conflict` (changed meanwhile), `RulesError`, `StorageError`.
         """
+        limits.check_text("material file path", path, limits.MATERIAL_PATH)
+        limits.check_text("material note", note, limits.NOTE)
+        limits.check_text("who (--by)", actor, limits.ACTOR)
         now = to_db(self.clock())
         with self.store.unit() as session:
             row, _ = filing_repo.find_filing(session, ref)
@@ -153,8 +160,9 @@ class RulesService(ClockMixin, StoreService):
     def mark_all_provided(self, ref: str | int, actor: str | None = None) -> int:
         """Tick every item not yet provided (a number item only when its number is known); returns how many.
 
-        Raises `NotFound`, `RulesError`, `StorageError`.
+        Raises `UsageError` (an unstorable `actor`), `NotFound`, `RulesError`, `StorageError`.
         """
+        limits.check_text("who (--by)", actor, limits.ACTOR)
         now = to_db(self.clock())
         ticked = 0
         with self.store.unit() as session:
@@ -193,6 +201,7 @@ class RulesService(ClockMixin, StoreService):
     def _entries(self, session: Session, ids: Sequence[int] | None) -> list[Entry]:
         """Filings with at least one running deadline, each with those deadlines (views are built later)."""
         inputs = q.deadline_inputs(session, self.rules, ids)
+        self.stored_problems = []
         today = self.today()
         memo: dict[tuple[Any, ...], tuple[Deadline, ...]] = {}  # many filings share the same dates
         out: list[Entry] = []
@@ -204,6 +213,21 @@ class RulesService(ClockMixin, StoreService):
             complete = self._materials_complete(plain, submission, late) if submission and late else None
             dates = {"launch_date": plain.launch_date, "change_date": plain.change_date}
             dates["termination_date"] = plain.termination_date
+            for trigger, value in dates.items():
+                if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+                    # written before dates were checked at input: report it, count nothing from it
+                    name = trigger.removesuffix("_date")
+                    self.stored_problems.append(
+                        f"{plain.ref}: the stored {name} date {value.isoformat()} is outside {DATE_WINDOW} and is "
+                        f"ignored; correct it with `beian dates {plain.ref} --{name} YYYY-MM-DD` or `--clear {name}`"
+                    )
+                    dates[trigger] = None
+            if submitted is not None and not EARLIEST_DAY <= submitted <= LATEST_DAY:
+                self.stored_problems.append(
+                    f"{plain.ref}: the stored submission day {submitted.isoformat()} is outside {DATE_WINDOW} "
+                    "and is ignored"
+                )
+                submitted = complete = None
             for trigger, event in q.DISCHARGED_BY.items():
                 done = inputs.discharged.get((fid, event))
                 if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
@@ -358,55 +382,3 @@ class RulesService(ClockMixin, StoreService):
         return out
 
     # -- forecasts -------------------------------------------------------------------------------
-
-    def _history(self, session: Session) -> dict[Kind, list[StageSample]]:
-        revision = read_revision(session)
-        cached = self._samples
-        if cached is not None and cached[0] == revision:
-            return cached[1]
-        samples = q.stage_samples(session, self.calendar)
-        self._samples = (revision, samples)
-        return samples
-
-    def stage_samples(self) -> dict[Kind, list[StageSample]]:
-        """Every finished stage visit recorded in this database, in working days, by kind.
-
-        Raises `RulesError`, `StorageError`.
-        """
-        with self.store.unit() as session:
-            return self._history(session)
-
-    def forecast(self, ref: str | int) -> Forecast:
-        """When the filing is expected to leave review (median and 80th percentile), with the basis stated.
-
-        Raises `NotFound`, `RulesError`, `StorageError`.
-        """
-        with self.store.unit() as session:
-            row, _ = filing_repo.find_filing(session, ref)
-            assert row.id is not None
-            samples = self._history(session)
-        kind, stage = Kind(row.kind), Stage(row.stage)
-        return forecast(
-            self.rules.at(self.today()),  # the settings in force today (offline-check rate, resubmit policy)
-            self.calendar,
-            kind=kind,
-            current_stage=stage,
-            entered_current_at=beijing_date(row.stage_entered_at),
-            today=self.today(),
-            samples=samples.get(kind, []),
-            returned_from=Stage(row.returned_from) if row.returned_from else None,
-            filing_id=row.id,
-            ref=row.ref,
-        )
-
-    # -- rules in force by date -------------------------------------------------------------------
-
-    def in_force(self, on: date | None = None) -> RulesInForce:
-        """The rules in force on `on` (Beijing date; default today), with their periods of effect and sources,
-        and whether that year's calendar is provisional (调休 not yet published). Raises `RulesError`."""
-        return rules_on(self.rules, self.calendar, on or self.today())
-
-    def rule_changes(self, since: date, until: date | None = None) -> tuple[RuleChange, ...]:
-        """Rules that started, stopped or changed after `since` up to `until` (Beijing dates; default today),
-        in date order. Raises `UsageError` when `until` is before `since`, `RulesError`."""
-        return changes_between(self.rules, since, until or self.today())

@@ -6,16 +6,17 @@ into one-line `StorageError`/`Conflict` messages here, so no caller ever shows a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -27,8 +28,13 @@ __all__ = [
     "Session",
     "Store",
     "Unit",
+    "Upgrade",
     "Work",
     "describe",
+    "known_revisions",
+    "create_private_file",
+    "file_identity",
+    "make_private_dir",
     "make_engine",
     "normalise_url",
     "sqlite_path",
@@ -36,6 +42,9 @@ __all__ = [
 ]
 
 from tracker.errors import Conflict, StorageError, TrackerError
+from tracker.files import create_private_file, make_private_dir
+from tracker.store.schema_revisions import known_revisions, ours_or_empty
+from tracker.store.urls import describe, normalise_url
 
 
 class Unit(Protocol):
@@ -48,24 +57,6 @@ SCHEMA_HEAD = "0006_sort_keys"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
-def normalise_url(raw: str) -> URL:
-    """Parse a database URL; `postgresql://` and `postgres://` use psycopg 3."""
-    try:
-        url = make_url(raw)
-    except ArgumentError:
-        raise StorageError(
-            f"not a database URL: {raw!r}", hint="e.g. sqlite:///beian.db or postgresql://user@host/db"
-        ) from None
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url
-
-
-def describe(url: URL) -> str:
-    """The URL as safe to show: never the password."""
-    return url.render_as_string(hide_password=True)
-
-
 def sqlite_path(url: URL) -> Path | None:
     """The file behind an SQLite URL, or None for memory or other backends."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
@@ -73,12 +64,37 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+FileId = tuple[int, int]
+"""(st_dev, st_ino): which file a path names; a moved, replaced or deleted database changes it."""
+
+
+def file_identity(path: Path) -> FileId | None:
+    """The identity of the file at `path` now, or None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What a schema upgrade did: the revision before and after (None: no schema), and the backup taken first."""
+
+    before: str | None
+    after: str | None
+    backup: Path | None = None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    from tracker.store.fold import register
+
+    register(dbapi_connection)  # the search key SQLite's ASCII-only lower() cannot compute
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode not in ("wal", "memory"):
+        if mode not in ("wal", "memory") and ours_or_empty(cursor):
             cursor.execute("PRAGMA journal_mode=WAL")
         # FULL keeps every committed transition across a power cut, which a compliance record needs.
         cursor.execute("PRAGMA synchronous=FULL")
@@ -86,8 +102,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def statement_timeout(lock_timeout: float) -> float:
+    """Seconds any one PostgreSQL statement may run: 60, or 12 lock waits if that is longer."""
+    return max(60.0, 12 * lock_timeout)
+
+
 def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = False) -> Engine:
-    """Create an engine; for SQLite, refuse a missing folder (or a missing file unless `create_file`)."""
+    """Create an engine; for SQLite, refuse a missing folder (or a missing file unless `create_file`).
+
+    Waits are bounded on both databases by `lock_timeout` seconds: SQLite's busy timeout, and PostgreSQL's
+    `lock_timeout` (a row or table locked by another session) and `statement_timeout` (see `statement_timeout`)
+    set on every connection, plus its connect timeout. A new SQLite file is created owner-only (0600); SQLite
+    gives its `-wal` and `-shm` files the same permissions. Raises `UsageError` (see `normalise_url`),
+    `StorageError` (missing folder or file, a folder given as the file, a file that cannot be created).
+    """
     url = normalise_url(raw_url)
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -98,21 +126,35 @@ def make_engine(raw_url: str, *, lock_timeout: float = 5.0, create_file: bool = 
                 raise StorageError(
                     f"folder {path.parent} does not exist", hint="create it, or choose another --db"
                 )
-            if not create_file and not path.exists():
-                raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
             if path.is_dir():
                 raise StorageError(f"{path} is a folder, not a database file")
+            if not path.exists():
+                if not create_file:
+                    raise StorageError(f"no database at {path}", hint="run `beian init` to create it")
+                from tracker.files import create_private_file
+
+                create_private_file(path)
             # Connections stay open in a pool: closing the last one checkpoints the WAL, which costs as much
             # as the commit itself, on every unit of work.
         else:
             kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
     elif backend == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": max(1, int(lock_timeout))}
+        waits = f"-c lock_timeout={int(lock_timeout * 1000)} -c statement_timeout={int(statement_timeout(lock_timeout) * 1000)}"
+        given = url.query.get("options")
+        given_text = " ".join(given) if isinstance(given, tuple) else (given or "")
+        kwargs["connect_args"] = {
+            "connect_timeout": max(1, int(lock_timeout)),
+            "options": f"{given_text} {waits}".strip(),
+        }
     engine = create_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+_PG_QUERY_CANCELED = "57014"
 
 
 def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
@@ -141,6 +183,16 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
         return StorageError(f"database error on {where}: {message}")
     if isinstance(exc, OperationalError | DBAPIError) and orig is not None:
         first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate == _PG_LOCK_NOT_AVAILABLE:
+            return StorageError(
+                f"database {where} is locked by another session (waited BEIAN_LOCK_TIMEOUT seconds)",
+                hint="try again in a moment",
+            )
+        if sqlstate == _PG_QUERY_CANCELED:
+            return StorageError(
+                f"a statement on {where} was cancelled: {first}", hint="try again in a moment"
+            )
         if "does not exist" in first and "relation" in first:
             return StorageError(f"{where} has no beian schema", hint="run `beian init`")
         if isinstance(exc, OperationalError):
@@ -187,9 +239,42 @@ class Work:
 
 @dataclass
 class Store:
-    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer."""
+    """An engine plus units of work. One `unit()` per transaction; nothing holds a session longer.
+
+    On an SQLite file the store remembers which file it opened (device and inode). Every unit of work first
+    checks that the configured path still names that file: once the file has been moved, replaced (a restore,
+    another copy put in its place) or deleted, reads and writes raise `StorageError` instead of silently
+    going on in a file nobody will find at that path.
+    """
 
     engine: Engine
+    _path: Path | None = field(init=False, default=None, repr=False)
+    _identity: FileId | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._path = sqlite_path(self.engine.url)
+        if self._path is not None:
+            self._identity = file_identity(self._path)
+
+    def check_file(self) -> None:
+        """Refuse to go on when the SQLite file at the configured path is no longer the one this store opened.
+
+        Raises `StorageError` (exit 5) naming the path and what happened (moved or deleted, or replaced).
+        A no-op on PostgreSQL and in-memory databases; costs one `stat`.
+        """
+        if self._path is None:
+            return
+        now = file_identity(self._path)
+        if self._identity is None:  # created after the engine (by `beian init`): adopt it
+            self._identity = now
+            return
+        if now == self._identity:
+            return
+        what = "moved or deleted" if now is None else "replaced by another file"
+        raise StorageError(
+            f"the database file {self._path} was {what} while it was open; nothing was written",
+            hint="close and reopen beian to use the file now at that path",
+        )
 
     @property
     def url(self) -> URL:
@@ -203,7 +288,12 @@ class Store:
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises `StorageError` when the database file was moved or replaced (see `check_file`), or for any
+        driver error; `IntegrityError` passes through for the caller to explain.
+        """
+        self.check_file()
         try:
             with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
                 yield session
@@ -214,7 +304,11 @@ class Store:
 
     @contextmanager
     def work(self) -> Iterator[Work]:
-        """A connection-level transaction (see `Work`): committed on success, rolled back on any error."""
+        """A connection-level transaction (see `Work`): committed on success, rolled back on any error.
+
+        Raises like `unit`.
+        """
+        self.check_file()
         try:
             with self.engine.begin() as connection:
                 work = Work(connection)
@@ -251,15 +345,39 @@ class Store:
                 return None
             raise translate(exc, self.engine.url) from None
 
+    def table_names(self) -> list[str]:
+        """The tables in the database (PostgreSQL: in the schema on the search path). Raises `StorageError`."""
+        from sqlalchemy import inspect
+
+        try:
+            with self.engine.connect() as conn:
+                return sorted(inspect(conn).get_table_names())
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise translate(exc, self.engine.url) from None
+
     def check_schema(self) -> None:
-        """Refuse to work on a database without our schema, or at another revision."""
+        """Refuse to work on a database without our schema, or at another revision.
+
+        Raises `StorageError`: no schema (run `beian init`), an older revision (`beian init` upgrades it), a
+        revision this code does not know (written by a newer beian: upgrade beian).
+        """
         revision = self.schema_revision()
         if revision is None:
             raise StorageError(f"{describe(self.url)} has no beian schema", hint="run `beian init`")
+        self.refuse_unknown_revision(revision)
         if revision != SCHEMA_HEAD:
             raise StorageError(
                 f"{describe(self.url)} is at schema revision {revision}, this beian needs {SCHEMA_HEAD}",
                 hint="run `beian init` to upgrade it in place",
+            )
+
+    def refuse_unknown_revision(self, revision: str) -> None:
+        """Raise `StorageError` when `revision` is not one of `known_revisions()` (a newer beian wrote it)."""
+        if revision not in known_revisions():
+            raise StorageError(
+                f"{describe(self.url)} was written by a newer beian (revision {revision}); "
+                f"this beian knows revisions up to {SCHEMA_HEAD}",
+                hint="upgrade beian",
             )
 
     def change_feed(self, interval: float) -> ChangeFeed:

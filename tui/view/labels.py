@@ -15,6 +15,7 @@ from rich.text import Text
 import states
 from states import Event, Kind, Lang, Stage
 from tracker.domain import Filing
+from tracker.domain.safe import visible
 
 _REVIEW = Style(color="#5fafff")
 _LIVE_REVIEW = Style(color="#5fd7d7")
@@ -101,7 +102,9 @@ def pick(lang: Lang, zh: str, en: str) -> str:
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
-    """Exactly `width` cells (CJK characters take two), cut with an ellipsis when too long."""
+    """Exactly `width` cells (CJK characters take two), cut with an ellipsis when too long; control characters
+    shown as visible escapes (`tracker.domain.safe.visible`), so stored text never drives the terminal."""
+    text = visible(text)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     return set_cell_size(text, width) if not right else " " * (width - cell_len(text)) + text

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli.context import CliContext, json_option, pass_cli
 from tracker.cli.text.clocks import stats_lines
-from tracker.cli.text.common import dump_json
+from tracker.cli.text.common import dump_json, echo, echo_lines
 from tracker.domain.json_reports import stats_json
 
 
@@ -21,6 +21,6 @@ def stats(obj: CliContext, as_json: bool) -> None:
         dump_json(stats_json(view))
         return
     if not view.total.filings:
-        click.echo("no submitted filings yet: nothing to measure")
+        echo("no submitted filings yet: nothing to measure")
         return
-    click.echo("\n".join(stats_lines(view, obj.settings.language)))
+    echo_lines(stats_lines(view, obj.settings.language))

@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
-from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.context import CliContext, CountType, IdType, json_option, pass_cli
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.domain.json_reports import delivery_json, digest_json, schedule_json
-from tracker.errors import NotifyError, UsageError
+from tracker.errors import NotifyError
 from tracker.timeutil import BEIJING, parse_day, show
+
+if TYPE_CHECKING:
+    from tracker.domain.digest import Digest
+    from tracker.notify.digest_text import Format
 
 
 def _day_start(text: str) -> datetime:
@@ -29,7 +34,11 @@ def _day_start(text: str) -> datetime:
     "--until", "until_", metavar="DATE", help="End of the period (YYYY-MM-DD, exclusive); default now."
 )
 @click.option(
-    "--within", type=click.IntRange(min=0), default=10, show_default=True, help="Working days ahead."
+    "--within",
+    type=CountType("--within", low=0, high=100_000),
+    default=10,
+    show_default=True,
+    help="Working days ahead.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True)
 @click.option(
@@ -70,8 +79,8 @@ def digest(
         if as_json:
             dump_json(digest_json(view))
         else:
-            click.echo(text, nl=False)
-    queued = digests.queue_email(view, list(emails), fmt=fmt, period=period) if emails else []  # type: ignore[arg-type]
+            echo(text or "", lines=True, nl=False)
+    queued = digests.queue_email(view, list(emails), fmt=cast("Format", fmt), period=period) if emails else []
     report = digests.dispatch() if emails else None
     sms_rows = digests.queue_sms(view, period=period) if sms else 0
     if sms_rows:
@@ -90,14 +99,14 @@ def digest(
         for d, new in queued:
             now = rows.get(d.id, d)
             state = now.status if new else f"already {now.status} for {period}"
-            click.echo(
+            echo(
                 f"e-mail to {now.recipient}: {state}"
                 + (f" ({now.error_message})" if now.error_message else "")
             )
         if report is not None:
-            click.echo(report.summary)
+            echo(report.summary)
         if sms:
-            click.echo(f"SMS summaries queued: {sms_rows}")
+            echo(f"SMS summaries queued: {sms_rows}")
     if report is not None and report.stopped:
         raise NotifyError(
             report.stopped, hint="check BEIAN_SMTP_*; the digest stays queued for `beian notify run`"
@@ -106,18 +115,18 @@ def digest(
         raise NotifyError(f"{report.failed} digest e-mail(s) failed", hint="the server refused them for good")
 
 
-def _render(view: object, fmt: str) -> str:
+def _render(view: Digest, fmt: str) -> str:
     from tracker.notify.digest_text import render
 
-    return render(view, fmt)  # type: ignore[arg-type]
+    return render(view, cast("Format", fmt))
 
 
-def _json_text(view: object) -> str:
+def _json_text(view: Digest) -> str:
     import json
 
     from tracker.domain.json import json_default
 
-    return json.dumps(digest_json(view), ensure_ascii=False, indent=2, default=json_default) + "\n"  # type: ignore[arg-type]
+    return json.dumps(digest_json(view), ensure_ascii=False, indent=2, default=json_default) + "\n"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -150,7 +159,7 @@ def schedule_add(
     if as_json:
         dump_json(schedule_json(s))
         return
-    click.echo(f"schedule {s.id}: {s.every} digest to {s.address} ({s.channel})")
+    echo(f"schedule {s.id}: {s.every} digest to {s.address} ({s.channel})")
 
 
 @schedule.command("list")
@@ -165,7 +174,7 @@ def schedule_list(obj: CliContext, as_json: bool) -> None:
         dump_json([schedule_json(s) for s in rows])
         return
     if not rows:
-        click.echo("no digest schedules; add one with `beian notify schedule add ADDRESS --every weekly`")
+        echo("no digest schedules; add one with `beian notify schedule add ADDRESS --every weekly`")
         return
     table(
         ["id", "to", "channel", "every", "format", "organisation", "since"],
@@ -185,7 +194,7 @@ def schedule_list(obj: CliContext, as_json: bool) -> None:
 
 
 @schedule.command("remove")
-@click.argument("schedule_id", type=int)
+@click.argument("schedule_id", type=IdType("digest schedule"))
 @json_option
 @pass_cli
 def schedule_remove(obj: CliContext, schedule_id: int, as_json: bool) -> None:
@@ -196,7 +205,4 @@ def schedule_remove(obj: CliContext, schedule_id: int, as_json: bool) -> None:
     if as_json:
         dump_json(schedule_json(s))
         return
-    click.echo(f"schedule {s.id} to {s.address} removed")
-
-
-__all__ = ["UsageError", "digest", "schedule"]
+    echo(f"schedule {s.id} to {s.address} removed")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from typing import TYPE_CHECKING
 
 import click
 
 import states
-from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.context import CliContext, VersionType, json_option, pass_cli
+from tracker.cli.text.common import dump_json, echo, stage_text, table
 from tracker.cli.text.events import HISTORY_HEADERS, history_row, move_text, outcome_line
+from tracker.domain import inputs
 from tracker.domain.json import filing_json, outcome_json, transition_json
-from tracker.errors import TrackerError
-from tracker.timeutil import parse_when
+from tracker.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
     from tracker.filings.service import FilingService
@@ -38,11 +39,11 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
         )
         return
     lang = obj.settings.language
-    click.echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
+    echo(f"{f.ref} is in {stage_text(f.stage, f.kind, lang)}")
     if not outcomes:
-        click.echo("no events: this stage is final")
+        echo("no events: this stage is final")
     for o in outcomes:
-        click.echo(outcome_line(o, f.kind, lang))
+        echo(outcome_line(o, f.kind, lang))
 
 
 @click.command()
@@ -55,7 +56,9 @@ def events(obj: CliContext, ref: str, as_json: bool) -> None:
 @click.option(
     "--by", "actor", help="Who records it [default: $BEIAN_USER, else the PostgreSQL role, else the OS user]."
 )
-@click.option("--if-version", type=int, help="Refuse (exit 4) unless the filing is still at this version.")
+@click.option(
+    "--if-version", type=VersionType(), help="Refuse (exit 4) unless the filing is still at this version."
+)
 @click.option(
     "--reopen", multiple=True, help="With return_for_revision: a material to fix (reopened); repeatable."
 )
@@ -85,13 +88,13 @@ def advance(
         note=note,
         reason=reason,
         filing_number=filing_number,
-        at=parse_when(at) if at else None,
+        at=inputs.parse_when(at, what="--at") if at is not None else None,
         actor=actor,
         source="cli",
         if_version=if_version,
         reopen=reopen,
     )
-    sent = _send_after_commit(service, result.notifications, no_send)
+    sent, failed = _send_after_commit(service, result.notifications, no_send)
     f = result.filing
     if as_json:
         data = filing_json(f)
@@ -99,27 +102,38 @@ def advance(
         data["warnings"] = list(result.warnings)
         data["notifications_queued"] = result.notifications
         data["notifications_sent"] = sent
+        data["notifications_failed"] = failed
         dump_json(data)
         return
     lang = obj.settings.language
     t = result.transition
-    click.echo(f"{f.ref}: {move_text(t, f.kind, lang)}")
+    echo(f"{f.ref}: {move_text(t, f.kind, lang)}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     if result.notifications:
-        click.echo(f"{result.notifications} SMS queued, {sent} sent")
+        echo(f"{result.notifications} SMS queued, {sent} sent")
 
 
-def _send_after_commit(service: FilingService, queued: int, no_send: bool) -> int:
-    """Deliver the SMS the transition queued; a delivery problem never undoes the transition."""
+def _send_after_commit(service: FilingService, queued: int, no_send: bool) -> tuple[int, int]:
+    """Deliver the SMS the transition queued: (sent, failed for good). A delivery problem never undoes the
+    transition and never changes the exit code (the event is recorded); each one is a warning on stderr, and
+    `advance --json` carries `notifications_failed`. `beian notify list --status failed` shows why.
+    """
     if not queued or no_send:
-        return 0
+        return 0, 0
     try:
         report = service.notify.dispatch_pending()
     except TrackerError as exc:
-        click.echo(f"warning: SMS queued but not sent yet: {exc}", err=True)
-        return 0
-    return report.sent
+        echo(f"warning: SMS queued but not sent yet: {exc}", err=True)
+        return 0, 0
+    if report.stopped:
+        echo(f"warning: SMS queued but not sent: {report.stopped}", err=True)
+    if report.failed:
+        echo(
+            f"warning: {report.failed} SMS failed for good; `beian notify list --status failed` shows why",
+            err=True,
+        )
+    return report.sent, report.failed
 
 
 @click.command()
@@ -139,27 +153,49 @@ def history(obj: CliContext, ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.argument("source", metavar="FILE|-")
 @click.option("--all-or-nothing", is_flag=True, help="Apply every line or none.")
 @json_option
 @pass_cli
-def apply(obj: CliContext, source: Any, all_or_nothing: bool, as_json: bool) -> None:
+def apply(obj: CliContext, source: str, all_or_nothing: bool, as_json: bool) -> None:
     """Apply a stream of events from a JSON Lines file (or - for stdin).
 
     Each line: {"ref": "ALG-0001", "event": "pass_review", "note": …, "reason": …, "filing_number": …,
-    "at": …, "by": …, "if_version": …}.
+    "at": …, "by": …, "if_version": …}. Each line's result goes to stdout as soon as it is committed (with
+    --json one JSON object per line); errors and the summary go to stderr. Lines are at most 1 MiB, the
+    stream at most 64 MiB.
     """
-    from tracker.filings.apply import apply_lines
+    import sys
 
-    report = apply_lines(obj.service(), source, all_or_nothing=all_or_nothing)
-    if as_json:
-        dump_json(report.as_json())
+    from tracker.filings.apply import LineResult, apply_lines
+
+    service = obj.service()
+
+    def on_line(line: LineResult) -> None:
+        if as_json:
+            echo(json.dumps(line.as_json(), ensure_ascii=False))
+        if not line.ok and not line.skipped:
+            echo(f"beian: {line.text()}", err=True)
+        elif not as_json:
+            echo(line.text())
+        sys.stdout.flush()
+
+    if source == "-":
+        report = apply_lines(
+            service, getattr(sys.stdin, "buffer", sys.stdin), all_or_nothing=all_or_nothing, on_line=on_line
+        )
     else:
-        for line in report.lines:
-            click.echo(line.text())
-        click.echo(report.summary())
-    sent = _send_after_commit(obj.service(), report.notifications, False)
-    if sent and not as_json:
-        click.echo(f"{sent} SMS sent")
-    if report.failed:
+        try:
+            stream = open(source, "rb")  # noqa: SIM115 - closed below, after the last line
+        except OSError as exc:
+            raise UsageError(f"cannot read {inputs.echo(source)}: {exc.strerror}") from None
+        with stream:
+            report = apply_lines(service, stream, all_or_nothing=all_or_nothing, on_line=on_line)
+    if report.stopped:
+        echo(f"beian: error: {report.stopped}", err=True)
+    echo(report.summary(), err=True)
+    sent, failed = _send_after_commit(service, report.notifications, False)
+    if sent:
+        echo(f"{sent} SMS sent", err=True)
+    if report.failed or report.stopped:
         raise SystemExit(int(report.exit_code))

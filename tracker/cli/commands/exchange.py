@@ -13,6 +13,7 @@ import click
 import states
 from states import UnknownName
 from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.text.common import echo
 from tracker.cli.text.exchange import Progress, clean, show_import
 from tracker.errors import ExitCode, TrackerError, UsageError
 
@@ -120,7 +121,7 @@ def import_(
             if touches:
                 progress.done()
                 show_import(preview, as_json, written=False)
-                click.echo(
+                echo(
                     "nothing written: the plan changes filings this database already tracks; "
                     "run again with --apply to carry it out",
                     err=not as_json,
@@ -231,7 +232,7 @@ def export(
             count = write_jsonl(stream, rows, with_history=history)
     progress.done()
     if out is not None:
-        click.echo(f"exported {count} filing(s) to {clean(out)}", err=True)
+        echo(f"exported {count} filing(s) to {clean(out)}", err=True)
 
 
 # -- report and calendar ---------------------------------------------------------------------------------------
@@ -270,11 +271,11 @@ def report(obj: CliContext, fmt: str | None, out: Path | None, since: str | None
     else:
         body = render_html(data) if fmt == "html" else render_markdown(data)
         if out is None:
-            sys.stdout.write(body)
+            echo(body, lines=True, nl=False)
             return
         with _open_out(out, text=True) as handle:
             handle.write(body)
-    click.echo(f"report written to {clean(out)}", err=True)
+    echo(f"report written to {clean(out)}", err=True)
 
 
 @click.command()
@@ -299,8 +300,8 @@ def calendar(obj: CliContext, out: Path | None) -> None:
         if buffer is not None:
             buffer.write(data)
         else:
-            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.write(data.decode("utf-8"))  # raw: iCalendar is a machine format (CRLF lines)
         return
     with _open_out(out, text=False) as handle:
         handle.write(data)
-    click.echo(f"{len(items)} deadline(s) written to {clean(out)}", err=True)
+    echo(f"{len(items)} deadline(s) written to {clean(out)}", err=True)

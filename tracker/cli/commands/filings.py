@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any, get_args
 import click
 
 import states
-from tracker.cli.context import CliContext, by_option, json_option, parse_name, pass_cli
+from tracker.cli.context import CliContext, CountType, by_option, json_option, parse_name, pass_cli
 from tracker.cli.text.clocks import clock_lines
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.filings import filing_lines, filing_row
-from tracker.domain import SortKey
+from tracker.domain import SortKey, inputs
 from tracker.domain.json import filing_json
 from tracker.domain.json_reports import change_json, clock_json
+from tracker.domain.safe import json_utf8
 from tracker.errors import UsageError
-from tracker.timeutil import parse_day
 
 if TYPE_CHECKING:
     from tracker.filings.service import FilingService
@@ -77,14 +77,14 @@ def add(
         upstream_model=upstream_model,
         upstream_filing_number=upstream_filing_number,
         public_opinion=not no_public_opinion,
-        launch_date=parse_day(launch_date) if launch_date else None,
+        launch_date=inputs.parse_day(launch_date, "launch date") if launch_date is not None else None,
         description=description,
     )
     f = obj.service().add_filing(draft)
     if as_json:
         dump_json(filing_json(f))
     else:
-        click.echo(f"added {f.ref}: {f.title} ({states.label(f.kind, obj.settings.language)})")
+        echo(f"added {f.ref}: {f.title} ({states.label(f.kind, obj.settings.language)})")
 
 
 @click.command("list")
@@ -100,7 +100,7 @@ def add(
     help="Sort column (default ref); text sorts by pinyin, stages in process order, empty values last.",
 )
 @click.option("--desc", is_flag=True, help="Sort descending.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option("--limit", type=CountType("--limit", low=1, high=inputs.MAX_ID), help="At most this many.")
 @click.option(
     "--overdue", is_flag=True, help="Only filings with an overdue statutory deadline (see `beian due`)."
 )
@@ -177,6 +177,9 @@ def list_(
         _write_array(service.export_json(query))
         return
     filings = service.filings(replace(query, limit=None) if changed else query)
+    if overdue:
+        for problem in dict.fromkeys(service.rules.stored_problems):
+            echo(f"warning: {problem}", err=True)
     news = service.changes_since_seen(person) if changed else {}
     if changed:
         filings = [f for f in filings if f.id in news][:limit]
@@ -187,9 +190,9 @@ def list_(
     rows = [filing_row(f, lang) + ([news[f.id].summary] if changed else []) for f in filings]
     if not rows:
         if changed:
-            click.echo(f"nothing moved since {news_person(service, person)} last looked")
+            echo(f"nothing moved since {news_person(service, person)} last looked")
             return
-        click.echo("no filings match" if query.filtered else "no filings yet: `beian add` or `beian demo`")
+        echo("no filings match" if query.filtered else "no filings yet: `beian add` or `beian demo`")
         return
     headers = ["ref", "organisation", "title", "stage", "returns", "filing number"]
     table(headers + (["changed since you last looked"] if changed else []), rows)
@@ -205,7 +208,7 @@ def _write_array(batches: Iterable[Sequence[bytes]]) -> None:
     write(b"[")
     for batch in batches:
         if batch:
-            write((b"\n  " if first else b",\n  ") + b",\n  ".join(batch))
+            write(json_utf8((b"\n  " if first else b",\n  ") + b",\n  ".join(batch)))
             first = False
     write(b"]\n" if first else b"\n]\n")
     if raw is not None:
@@ -255,7 +258,7 @@ def seen(obj: CliContext, ref: str | None, every: bool, person: str | None, as_j
     if as_json:
         dump_json({"person": who, "marked": marked})
         return
-    click.echo(f"{marked} filing{'s' if marked != 1 else ''} marked as seen by {who}")
+    echo(f"{marked} filing{'s' if marked != 1 else ''} marked as seen by {who}")
 
 
 def news_person(service: FilingService, person: str | None) -> str:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.context import CliContext, CountType, IdType, NumberType, json_option, pass_cli
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.notify import event_text, note_text, status_text
 from tracker.domain.json import dispatch_json, notification_json, preview_json, recipient_json, status_json
 from tracker.errors import NotifyError
@@ -83,7 +83,7 @@ def recipients_add(
     if _json(obj, as_json):
         dump_json(recipient_json(r, scope))
         return
-    click.echo(
+    echo(
         f"recipient {r.id}: {r.phone} for {scope}: {', '.join(event_text(e, obj.settings.language) for e in r.events)}"
     )
 
@@ -104,7 +104,7 @@ def recipients_list(obj: CliContext, organisation: str | None, filing: str | Non
         dump_json([recipient_json(r, scopes.get(r.id)) for r in rows])
         return
     if not rows:
-        click.echo("no recipients; add one with `beian notify recipients add PHONE --org ORG`")
+        echo("no recipients; add one with `beian notify recipients add PHONE --org ORG`")
         return
     table(
         ["id", "phone", "name", "for", "language", "events"],
@@ -123,7 +123,7 @@ def recipients_list(obj: CliContext, organisation: str | None, filing: str | Non
 
 
 @recipients.command("remove")
-@click.argument("recipient_id", type=int)
+@click.argument("recipient_id", type=IdType("recipient"))
 @json_option
 @pass_cli
 def recipients_remove(obj: CliContext, recipient_id: int, as_json: bool) -> None:
@@ -132,7 +132,7 @@ def recipients_remove(obj: CliContext, recipient_id: int, as_json: bool) -> None
     if _json(obj, as_json):
         dump_json(recipient_json(r))
         return
-    click.echo(f"removed recipient {r.id} ({r.phone})")
+    echo(f"removed recipient {r.id} ({r.phone})")
 
 
 @notify.command()
@@ -152,10 +152,10 @@ def preview(
     if _json(obj, as_json):
         dump_json(preview_json(p))
         return
-    click.echo(p.body)
-    click.echo("")
+    echo(p.body, lines=True)
+    echo("")
     extra = " (shortened to fit)" if p.shortened else ""
-    click.echo(
+    echo(
         f"{p.segments} segment(s), {p.encoding}, {p.units} units{extra}; reaches {p.recipients} recipient(s)"
     )
 
@@ -163,7 +163,9 @@ def preview(
 @notify.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only rows in this state.")
 @click.option("--filing", metavar="REF", help="Only this filing's messages.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many, newest first.")
+@click.option(
+    "--limit", type=CountType("--limit", low=1, high=2**31 - 1), help="At most this many, newest first."
+)
 @json_option
 @pass_cli
 def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | None, as_json: bool) -> None:
@@ -173,7 +175,7 @@ def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | 
         dump_json([notification_json(n) for n in rows])
         return
     if not rows:
-        click.echo("no messages")
+        echo("no messages")
         return
     table(
         ["id", "filing", "event", "phone", "status", "tries", "seg", "when", "note"],
@@ -196,7 +198,7 @@ def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | 
 
 @notify.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be sent now; send nothing.")
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many.")
+@click.option("--limit", type=CountType("--limit", low=1, high=2**31 - 1), help="Send at most this many.")
 @json_option
 @pass_cli
 def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> None:
@@ -206,8 +208,8 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
         dump_json(dispatch_json(report))
     else:
         for n in report.previews:
-            click.echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}")
-        click.echo(report.summary)
+            echo(f"#{n.id} {n.filing_ref} → {n.phone} ({n.segments} segment(s)):\n  {n.body}", lines=True)
+        echo(report.summary)
     if report.stopped and report.paused_until is not None:
         raise NotifyError(
             report.stopped, hint="the rest go out by themselves with `beian notify run`, or `send` after that"
@@ -223,7 +225,7 @@ def send(obj: CliContext, dry_run: bool, limit: int | None, as_json: bool) -> No
 @notify.command()
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.1),
+    type=NumberType("--interval", low=0.1, high=86_400),
     default=5.0,
     show_default=True,
     help="Seconds between looks at the outbox.",
@@ -257,7 +259,7 @@ def run(obj: CliContext, interval: float) -> None:
             or report.found
             or report.resent
         ):
-            click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+            echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
     from tracker.notify.digests import DigestService
 
@@ -269,20 +271,20 @@ def run(obj: CliContext, interval: float) -> None:
         queued = digests.queue_scheduled()
         report = digests.dispatch()
         if queued or report.sent or report.failed or report.unknown or report.stopped:
-            click.echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
+            echo(f"{show_time(service.clock(), seconds=True)}  {report.summary}")
 
-    click.echo(f"sending due SMS and digests every {interval:g} s; Ctrl+C stops")
+    echo(f"sending due SMS and digests every {interval:g} s; Ctrl+C stops")
     try:
         service.run(stop, interval=interval, on_report=on_report, before_pass=before_pass)
     except KeyboardInterrupt:
         stop.set()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    click.echo("stopped")
+    echo("stopped")
 
 
 @notify.command()
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=IdType("message"))
 @click.option(
     "--force", is_flag=True, help="Also resend an `unknown` message, accepting that it may arrive twice."
 )
@@ -294,11 +296,11 @@ def retry(obj: CliContext, outbox_id: int, force: bool, as_json: bool) -> None:
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
-    click.echo(f"message {n.id} to {n.phone} is queued again")
+    echo(f"message {n.id} to {n.phone} is queued again")
 
 
 @notify.command()
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=IdType("message"))
 @click.option("--sid", help="Its Twilio message SID (SM…), if you found it in the Twilio console.")
 @json_option
 @pass_cli
@@ -308,13 +310,13 @@ def resolve(obj: CliContext, outbox_id: int, sid: str | None, as_json: bool) -> 
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
-    click.echo(f"message {n.id} is recorded as sent")
+    echo(f"message {n.id} is recorded as sent")
 
 
 @notify.command()
 @click.option(
     "--days",
-    type=click.FloatRange(min=0, min_open=True),
+    type=NumberType("--days", low=0, high=365, low_open=True),
     default=7.0,
     show_default=True,
     help="How far back to poll.",
@@ -327,7 +329,7 @@ def status(obj: CliContext, days: float, as_json: bool) -> None:
     if _json(obj, as_json):
         dump_json(status_json(report))
         return
-    click.echo(report.summary)
+    echo(report.summary)
 
 
 def _register_schedule() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.context import CliContext, json_option, pass_cli
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.common import dump_json, echo, table
 from tracker.domain.json import organisation_json
 
 
@@ -28,7 +28,7 @@ def org_add(obj: CliContext, name: str, credit_code: str, region: str | None, as
     if as_json:
         dump_json(organisation_json(o))
     else:
-        click.echo(f"added organisation {o.id}: {o.name} ({o.credit_code})")
+        echo(f"added organisation {o.id}: {o.name} ({o.credit_code})")
 
 
 @org.command("list")

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 import states
-from tracker.cli.context import CliContext, json_option, pass_cli
+from tracker.cli.context import CliContext, CountType, json_option, pass_cli
 from tracker.cli.text.clocks import due_clock_note
-from tracker.cli.text.common import dump_json, stage_text, table
+from tracker.cli.text.common import dump_json, echo, echo_lines, stage_text, table
 from tracker.cli.text.rules import (
     TRIGGERS,
     bilingual,
@@ -21,11 +21,10 @@ from tracker.cli.text.rules import (
     material_state,
     rules_lines,
 )
-from tracker.domain import Filing, MaterialStatus
+from tracker.domain import Filing, MaterialStatus, inputs
 from tracker.domain.json import deadline_json, forecast_json, material_json, rules_json
 from tracker.domain.json_reports import clock_json
 from tracker.errors import TrackerError, UsageError
-from tracker.timeutil import parse_day
 
 
 def _heading(f: Filing, lang: states.Lang) -> str:
@@ -34,7 +33,7 @@ def _heading(f: Filing, lang: states.Lang) -> str:
 
 def _warn(warnings: list[str] | tuple[str, ...]) -> None:
     for warning in dict.fromkeys(warnings):
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
 
 
 @click.command()
@@ -44,7 +43,7 @@ def _warn(warnings: list[str] | tuple[str, ...]) -> None:
     "done",
     multiple=True,
     metavar="ITEM",
-    help="Tick an item (key, Chinese or English name); repeatable.",
+    help="Tick an item (key, Chinese or English name); repeatable. `all`: every item not yet provided.",
 )
 @click.option("--undo", "undo", multiple=True, metavar="ITEM", help="Untick an item; repeatable.")
 @click.option("--file", "path", metavar="PATH", help="With one --done: where the document is kept.")
@@ -73,6 +72,13 @@ def materials(
     who = actor or os.environ.get("USER") or None
     lang = obj.settings.language
     changed: list[MaterialStatus] = []
+    if any(i.strip().lower() == "all" for i in done):
+        if path is not None or note is not None:
+            raise UsageError("--file and --note go with exactly one --done ITEM, not --done all")
+        done = tuple(i for i in done if i.strip().lower() != "all")
+        ticked = rules.mark_all_provided(ref, actor=who)
+        if not as_json:
+            echo(f"{service.filing(ref).ref}: ticked {ticked} item(s) not yet provided")
     for item, tick in [(i, True) for i in done] + [(i, False) for i in undo]:
         try:
             changed.append(rules.mark(ref, item, done=tick, path=path, note=note, actor=who))
@@ -109,11 +115,11 @@ def materials(
             count = f"{items_word} {'blocks' if n == 1 else 'block'} {states.label(event, lang, f.kind)}"
         else:
             count = f"{items_word} missing"
-        click.echo(f"{count}: {', '.join(m.key for m in missing)}")
+        echo(f"{count}: {', '.join(m.key for m in missing)}")
         if not changed:
-            click.echo(f"tick one: beian materials {f.ref} --done ITEM [--file PATH] [--note TEXT]")
+            echo(f"tick one: beian materials {f.ref} --done ITEM [--file PATH] [--note TEXT]")
     elif items:
-        click.echo(
+        echo(
             "every mandatory item is provided"
             + (f"; next: beian advance {f.ref} submit" if f.stage is states.Stage.DRAFT else "")
         )
@@ -122,17 +128,17 @@ def materials(
 def _echo_changes(ref: str, changed: list[MaterialStatus], lang: states.Lang) -> None:
     for m in changed:
         what = "ticked" if m.provided else "unticked"
-        click.echo(f"{ref}: {what} {m.key} {bilingual(m.zh, m.en, lang, short=True)}")
+        echo(f"{ref}: {what} {m.key} {bilingual(m.zh, m.en, lang, short=True)}")
 
 
 def _checklist_table(f: Filing, items: list[MaterialStatus], lang: states.Lang, version: str) -> None:
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     if not items:
-        click.echo("no checklist applies to this filing")
+        echo("no checklist applies to this filing")
         return
     mandatory = [m for m in items if m.mandatory]
     provided = sum(m.provided for m in mandatory)
-    click.echo(f"{provided} of {len(mandatory)} mandatory items provided (rules {version})")
+    echo(f"{provided} of {len(mandatory)} mandatory items provided (rules {version})")
     table(
         ["", "item", "material", "status"],
         [
@@ -186,7 +192,7 @@ def dates(
         if value is not None:
             if name in clear:
                 raise UsageError(f"--{name} and --clear {name} contradict each other")
-            fields[_CLEARABLE[name]] = parse_day(value)
+            fields[_CLEARABLE[name]] = inputs.parse_day(value, f"--{name} date")
     if public_opinion is not None:
         fields["public_opinion"] = public_opinion
     service = obj.service()
@@ -205,7 +211,7 @@ def dates(
             }
         )
         return
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     rows = [
         [bilingual(*TRIGGERS[name], lang), getattr(f, name).isoformat() if getattr(f, name) else "—"]
         for name in _CLEARABLE.values()
@@ -218,16 +224,16 @@ def dates(
     )
     table(["date", "value"], rows)
     if not running:
-        click.echo("no deadline is running")
+        echo("no deadline is running")
     for d in running:
-        click.echo("  " + deadline_line(d, lang))
-    _warn([w for d in running for w in d.warnings])
+        echo("  " + deadline_line(d, lang))
+    _warn([w for d in running for w in d.warnings] + service.rules.stored_problems)
 
 
 @click.command()
 @click.option(
     "--within",
-    type=click.IntRange(min=0),
+    type=CountType("--within", low=0, high=100_000),
     metavar="N",
     help="Only deadlines with at most N working days left (overdue ones always show).",
 )
@@ -246,9 +252,9 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         queued = rules.notify_overdue()
         if queued:
             report = obj.service().notify.dispatch_pending()
-            click.echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
+            echo(f"overdue alerts: {queued} queued; {report.summary}", err=True)
     pairs = rules.due(within, regulator=not no_regulator)
-    warnings = [w for _, d in pairs for w in d.warnings]
+    warnings = [w for _, d in pairs for w in d.warnings] + rules.stored_problems
     clocks = rules.regulator_clocks() if not no_regulator else {}
     stopped = [c for c in clocks.values() if c.state == "stopped" and c.limit is not None and c.ended is None]
     if as_json:
@@ -275,12 +281,12 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
     else:
         stopped_note = []
     if not pairs:
-        click.echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
-        click.echo(
+        echo("no running deadlines" + (f" within {within} working days" if within is not None else ""))
+        echo(
             "record trigger dates with `beian dates REF --launch YYYY-MM-DD`; submitted filings count from submission"
         )
         if stopped_note:
-            click.echo("\n".join(stopped_note))
+            echo_lines(stopped_note)
         return
     table(
         ["working days left", "due", "deadline", "ref", "organisation", "title", "from"],
@@ -298,9 +304,9 @@ def due(obj: CliContext, within: int | None, no_regulator: bool, notify: bool, a
         ],
     )
     overdue = sum(d.overdue for _, d in pairs)
-    click.echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
+    echo(f"{len(pairs)} running, {overdue} overdue; today is {rules.today().isoformat()} (Beijing)")
     if stopped_note:
-        click.echo("\n".join(stopped_note))
+        echo_lines(stopped_note)
     _warn(warnings)
 
 
@@ -317,19 +323,17 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
         return
     f = service.filing(ref)
     lang = obj.settings.language
-    click.echo(_heading(f, lang))
+    echo(_heading(f, lang))
     if view.median_date is None or view.p80_date is None or view.target is None:
-        click.echo(view.warnings[0] if view.warnings else "no forecast: nothing is ahead of this stage")
+        echo(view.warnings[0] if view.warnings else "no forecast: nothing is ahead of this stage")
         _warn(view.warnings[1:])
         return
     target = stage_text(view.target, f.kind, lang)
-    click.echo(
+    echo(
         f"expected {target}: {view.median_date.isoformat()} (median) to {view.p80_date.isoformat()} (80% likely by then)"
     )
-    click.echo(
-        f"  {view.median_days:.0f} working days from today (median), {view.p80_days:.0f} (80th percentile)"
-    )
-    click.echo(f"basis: {view.basis} (rules {view.rules_version})")
+    echo(f"  {view.median_days:.0f} working days from today (median), {view.p80_days:.0f} (80th percentile)")
+    echo(f"basis: {view.basis} (rules {view.rules_version})")
     table(
         ["stage", "median", "80th pct", "basis"],
         [
@@ -347,7 +351,7 @@ def forecast_(obj: CliContext, ref: str, as_json: bool) -> None:
     if view.per_return is not None:
         r = view.per_return
         returned = states.label(states.Event.RETURN_FOR_REVISION, lang, f.kind)
-        click.echo(f"each {returned} adds about {r.median_days:.0f} working days (80th pct {r.p80_days:.0f})")
+        echo(f"each {returned} adds about {r.median_days:.0f} working days (80th pct {r.p80_days:.0f})")
     _warn(view.warnings)
 
 
@@ -372,8 +376,8 @@ def rules_(obj: CliContext, at: str | None, since: str | None, as_json: bool) ->
     date; the heading says whether the year's holiday schedule is published or provisional.
     """
     service = obj.service().rules
-    day = parse_day(at) if at is not None else None
-    first = parse_day(since) if since is not None else None
+    day = inputs.parse_day(at, "--at date") if at is not None else None
+    first = inputs.parse_day(since, "--since date") if since is not None else None
     view = service.in_force(day)
     changes = service.rule_changes(first, view.day) if first is not None else ()
     if as_json:
@@ -381,6 +385,6 @@ def rules_(obj: CliContext, at: str | None, since: str | None, as_json: bool) ->
         return
     lang = obj.settings.language
     lines = rules_lines(view, lang) if first is None else change_lines(changes, first, view.day, lang)
-    click.echo("\n".join(lines))
+    echo_lines(lines)
     if view.calendar_warning:
         _warn([view.calendar_warning])

@@ -1,16 +1,36 @@
-"""Shared text output of the commands: aligned tables (CJK-aware), JSON printing and stage names."""
+"""Shared text output of the commands, and its one choke point: every human-readable line goes through `echo`
+or `table`, which show control characters as visible escapes (`tracker.domain.safe.visible`), so no title,
+note, name or error message can drive the user's terminal. `dump_json` writes JSON, which escapes by itself.
+Tables are CJK-aware and fit the terminal's width.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+import click
+
 import states
 from states import Kind, Lang, Stage
 from tracker.domain.json import json_default
+from tracker.domain.safe import json_text, visible
+
+MIN_CELL = 6
+"""Narrowest a shrunk table column gets, in terminal columns (room for a few characters and the ellipsis)."""
+
+
+def echo(message: str = "", *, err: bool = False, lines: bool = False, nl: bool = True) -> None:
+    """Print one human-readable line (stdout, or stderr with `err`), control characters shown as escapes.
+
+    The message is one line: an LF inside it is shown as `\\n`. With `lines`, it is a block and keeps its
+    line breaks (an SMS body, a diagram, a digest). `nl=False` adds no final line break.
+    """
+    click.echo(visible(message, lines=lines), err=err, nl=nl)
 
 
 def width(text: str) -> int:
@@ -23,23 +43,74 @@ def pad(text: str, columns: int) -> str:
     return text + " " * max(0, columns - width(text))
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], out: TextIO | None = None) -> None:
-    """Print an aligned plain-text table."""
+def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    """Print several human-readable lines, each one escaped like `echo`'s."""
+    for line in lines:
+        echo(line, err=err)
+
+
+def clip(text: str, columns: int) -> str:
+    """`text` cut to at most `columns` terminal columns, with `…` at the end when something was cut."""
+    if width(text) <= columns:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > columns - 1:
+            break
+        kept.append(ch)
+        used += w
+    return "".join(kept) + "…"
+
+
+def terminal_columns(out: TextIO | None = None) -> int | None:
+    """How wide the output may be: `COLUMNS` when set, else the terminal's width; None when writing to a pipe
+    or a file (scripts get whole cells)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     out = out or sys.stdout
-    body = [list(map(str, r)) for r in rows]
-    widths = [width(h) for h in headers]
+    try:
+        return os.get_terminal_size(out.fileno()).columns if out.isatty() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def fit_widths(widths: list[int], available: int, gap: int = 2) -> list[int]:
+    """Column widths shrunk, widest first and never below `MIN_CELL` (or their own width), to fit `available`."""
+    widths = list(widths)
+    floor = [min(w, MIN_CELL) for w in widths]
+    excess = sum(widths) + gap * (len(widths) - 1) - available
+    while excess > 0:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+        excess -= 1
+    return widths
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], out: TextIO | None = None) -> None:
+    """Print an aligned plain-text table: one line per row, control characters shown as escapes, cells cut with
+    `…` so that the table fits the terminal (see `terminal_columns`)."""
+    out = out or sys.stdout
+    body = [[visible(str(c)) for c in r] for r in rows]
+    head = [visible(h) for h in headers]
+    widths = [width(h) for h in head]
     for r in body:
         for i, cell in enumerate(r):
             widths[i] = max(widths[i], width(cell))
-    out.write("  ".join(pad(h, widths[i]) for i, h in enumerate(headers)).rstrip() + "\n")
-    for r in body:
-        out.write("  ".join(pad(c, widths[i]) for i, c in enumerate(r)).rstrip() + "\n")
+    columns = terminal_columns(out)
+    if columns is not None:
+        widths = fit_widths(widths, columns)
+    for r in [head, *body]:
+        out.write("  ".join(pad(clip(c, widths[i]), widths[i]) for i, c in enumerate(r)).rstrip() + "\n")
 
 
 def dump_json(data: Any, out: TextIO | None = None) -> None:
-    """Write JSON (UTF-8, Chinese kept readable)."""
+    """Write JSON (UTF-8, Chinese kept readable; C1 and bidi controls escaped too, see `json_text`)."""
     out = out or sys.stdout
-    out.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
+    out.write(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=json_default)))
     out.write("\n")
 
 

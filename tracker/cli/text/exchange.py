@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import sys
 import time
-import unicodedata
 from typing import Any
 
-import click
-
-from tracker.cli.text.common import dump_json, table
+from tracker.cli.text.common import dump_json, echo, table
+from tracker.domain.safe import visible
 
 
 def clean(text: object, limit: int = 200) -> str:
-    """Text from a file made safe for a terminal: control characters shown as escapes, long text cut."""
-    shown = "".join(
-        ch if unicodedata.category(ch)[0] != "C" or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in str(text)
-    )
+    """Text from a file made safe for a terminal (`tracker.domain.safe.visible`: control characters shown as
+    escapes), long text cut."""
+    shown = visible(str(text))
     return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
@@ -103,14 +99,15 @@ def show_import(result: Any, as_json: bool, *, written: bool) -> None:
     plan = result.plan
     layouts = ", ".join(layout_title(x) for x in plan.layouts) or "no table"
     encoding = f", {plan.encoding}" if plan.encoding else ""
-    click.echo(f"{clean(plan.path.name)}: {plan.format}{encoding}; {layouts}; {plan.rows} rows")
+    echo(f"{clean(plan.path.name)}: {plan.format}{encoding}; {layouts}; {plan.rows} rows")
     if plan.ignored_columns:
-        click.echo(
+        echo(
             "columns ignored (use --map COLUMN=FIELD to read them): "
             + ", ".join(clean(c, 40) for c in plan.ignored_columns)
         )
     if plan.problems:
-        click.echo(f"\n{len(plan.problems)} problem(s) in {len({p.row for p in plan.problems})} row(s):")
+        echo()
+        echo(f"{len(plan.problems)} problem(s) in {len({p.row for p in plan.problems})} row(s):")
         table(
             ["row", "column", "value", "reason"],
             [
@@ -125,9 +122,10 @@ def show_import(result: Any, as_json: bool, *, written: bool) -> None:
         )
     counts = {a: plan.count(a) for a in ("new", "approve", "update", "append", "unchanged", "conflict")}
     summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do"
-    click.echo(f"\nplan: {summary}")
+    echo()
+    echo(f"plan: {summary}")
     if plan.new_organisations:
-        click.echo(
+        echo(
             f"new organisations: {len(plan.new_organisations)} ("
             + ", ".join(clean(n, 60) for n in plan.new_organisations[:5])
             + (", …)" if len(plan.new_organisations) > 5 else ")")
@@ -148,9 +146,9 @@ def show_import(result: Any, as_json: bool, *, written: bool) -> None:
             ],
         )
         if len(shown) > 200:
-            click.echo(f"… and {len(shown) - 200} more (--json lists them all)")
+            echo(f"… and {len(shown) - 200} more (--json lists them all)")
     if not written:
-        click.echo("checked: nothing written")
+        echo("checked: nothing written")
         return
     parts = [
         f"{result.created} created",
@@ -158,8 +156,8 @@ def show_import(result: Any, as_json: bool, *, written: bool) -> None:
         f"{result.updated} updated",
         f"{result.appended} with new history",
     ]
-    click.echo("imported: " + ", ".join(parts) + f"; {result.organisations} organisation(s) added")
+    echo("imported: " + ", ".join(parts) + f"; {result.organisations} organisation(s) added")
     if result.rejected_file:
-        click.echo(
+        echo(
             f"{result.rejected} rejected row(s) written to {clean(result.rejected_file)}: fix them and import that file"
         )

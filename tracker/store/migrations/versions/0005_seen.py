@@ -2,7 +2,7 @@
 an outbox SMS may belong to no filing (a digest's summary) and carry a key that keeps it unique.
 
 Revision ID: 0005_seen
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations

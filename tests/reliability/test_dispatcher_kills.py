@@ -1,0 +1,118 @@
+"""The SMS dispatcher (`beian notify send`) killed at random moments while the fault proxy between it and
+the Twilio mock answers late, rate-limits, fails with a 5xx before or after accepting, or resets the
+connection. Afterwards, with Twilio behaving again, every row ends `sent` (the look-up settles the `unknown`
+ones), none is lost, and the proxy's tally says how many copies each recipient got of each message.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.faultproxy import KINDS, fault_proxy
+from tests.helpers.figures import Recorder, scaled
+from tests.helpers.load import ORG, seed_cycling
+from tests.helpers.spawn import Spawner
+from tests.helpers.twilio import TwilioMock
+from tracker.config import Settings
+from tracker.factory import open_store
+from tracker.filings.service import FilingService
+
+pytestmark = [pytest.mark.slow, pytest.mark.twilio]
+
+RECIPIENTS = 5
+TIMEOUT = 0.5
+"""twilio_timeout of the dispatchers; a slow accept holds its answer for longer."""
+
+
+def test_dispatcher_killed_at_random_moments_under_injected_faults_loses_nothing(
+    tmp_path: Path,
+    fork: Spawner,
+    child_env: dict[str, str],
+    twilio_mock: TwilioMock,
+    rng: random.Random,
+    figures: Recorder,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'beian.db'}"
+    store = open_store(url, create=True)
+    service = FilingService(store, Settings())
+    refs = seed_cycling(service, 4)
+    for i in range(1, RECIPIENTS):
+        service.notify.add_recipient(f"+86139{i:08d}", organisation=ORG, events=["return_for_revision"])
+    wanted = scaled(50, 200)
+    kills = runs = 0
+    estimate: float | None = None
+    injected: Counter[str] = Counter()
+    with fault_proxy(twilio_mock.url, lifetime=1800) as proxy:
+        env = {
+            **child_env,
+            **twilio_mock.env(),
+            "BEIAN_TWILIO_API_URL": proxy.url,
+            "BEIAN_TWILIO_TIMEOUT": str(TIMEOUT),
+            "BEIAN_SMS_LOOKUP_DELAY_SECONDS": "0",
+            "BEIAN_SMS_BACKOFF_SECONDS": "0",
+        }
+        try:
+            while kills < wanted and runs < wanted * 3:
+                runs += 1
+                for ref in rng.sample(refs, 2):  # queue more: each return sends one SMS per recipient
+                    if service.filing(ref).stage.value == "initial_review":
+                        service.advance(ref, "return_for_revision", reason="材料不全")
+                    else:
+                        service.advance(ref, "resubmit")
+                kind = rng.choice(KINDS)
+                options: dict[str, Any] = {"retry_after": "1"} if kind == "rate_limit" else {}
+                if kind == "slow_accept":
+                    options["delay"] = TIMEOUT * 3
+                proxy.inject(kind, rng.randint(1, 3), **options)
+                started = time.monotonic()
+                pid = fork.spawn(["--db", url, "notify", "send"], env)
+                if estimate is not None:
+                    time.sleep(estimate * rng.uniform(0.05, 1.1))  # a random moment, from the seeded RNG
+                    fork.kill(pid)
+                done = fork.wait(pid)
+                if done.killed:
+                    kills += 1
+                else:
+                    assert "Traceback" not in done.stderr, done.stderr
+                    took = time.monotonic() - started
+                    estimate = took if estimate is None else 0.7 * estimate + 0.3 * took
+            injected = Counter(proxy.tally.faults)
+            proxy.clear()
+            # Twilio behaves again: the next runs settle every `unknown` row by looking it up, send the rest
+            for _ in range(20):
+                final = fork.run(["--db", url, "notify", "send"], env)
+                assert "Traceback" not in final.stderr, final
+                counts = service.notify.status_counts()
+                if not counts.get("pending") and not counts.get("unknown"):
+                    break
+                time.sleep(TIMEOUT)  # a row is looked up only once its attempt's timeout has passed
+            rows = service.notify.notifications()
+            copies = proxy.per_message()
+        finally:
+            store.dispose()
+    statuses = Counter(n.status for n in rows)
+    per_key = Counter((n.phone, n.body) for n in rows)
+    # the same text to the same phone can be several rows (a filing returned twice): compare per (To, Body)
+    extra = {key: copies[key] - n for key, n in per_key.items() if copies[key] != n}
+    lost = sum(statuses[s] for s in statuses if s != "sent")
+    most = max((-(-copies[key] // n) for key, n in per_key.items()), default=0)
+    figures.add(
+        kills_survived=kills,
+        SMS_rows_checked=len(rows),
+        lost=lost,
+        duplicated=sum(v for v in extra.values() if v > 0),
+        faults_injected=sum(injected.values()),
+    )
+    figures.set_max("SMS sent per row (max)", most)
+    figures.note(
+        f"dispatcher kills through the fault proxy: {kills} kills in {runs} runs, {len(rows)} rows;"
+        f" faults: {', '.join(f'{k} {v}' for k, v in sorted(injected.items()))}"
+    )
+    assert statuses == Counter({"sent": len(rows)}), statuses
+    assert extra == {}, extra
