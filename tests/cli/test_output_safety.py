@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.helpers.cli import Beian, Result
+from tracker.domain import inputs
 from tracker.domain.safe import UNSAFE, mask_credentials, sms_text, visible
 
 ORG = "北京星河智算科技有限公司"
@@ -49,7 +50,7 @@ def test_every_text_command_escapes_stored_control_characters(beian: Beian) -> N
     payload = "|".join(HOSTILE.values())
     org = f"恶意{payload}有限公司"
     added_org = ok(beian("org", "add", org, "--credit-code", CODE))
-    assert visible(org) in added_org.out
+    assert visible(inputs.clean(org)) in added_org.out  # names and titles lose invisible and bidi characters
     added = ok(beian("add", f"标题{payload}", "--org", CODE, "--description", payload))
     assert "标题" + visible(payload) in added.out
     ok(beian("add", "第二个", "--org", CODE))
