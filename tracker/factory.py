@@ -118,9 +118,22 @@ def init_database(db: str | None, settings: Settings) -> tuple[str, Upgrade]:
     store = Store(make_engine(url, lock_timeout=settings.lock_timeout, create_file=True))
     try:
         done = ensure_schema(store, lock_timeout=settings.lock_timeout)
+        _compute_next_due(store, settings)
     finally:
         store.dispose()
     return describe_target(db, settings), done
+
+
+def _compute_next_due(store: Store, settings: Settings) -> None:
+    """Bring every filing's stored next due date up to date (`tracker.rules.next_due`); broken rules files
+    leave them to the first reader, which reports the problem."""
+    from contextlib import suppress
+
+    from tracker.errors import RulesError
+    from tracker.rules.service import RulesService
+
+    with suppress(RulesError):
+        RulesService(store, settings).refresh_next_due(everything=True)
 
 
 def open_demo_service(*, settings: Settings | None = None, path: Path | None = None) -> FilingService:

@@ -115,8 +115,11 @@ def insert_filings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def insert_transitions(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append history rows in batches (executemany)."""
+    """Append history rows in batches (executemany); the filings' stored next due dates are computed again."""
+    from tracker.filings.repo_due import forget_next_due
+
     _insert_many(conn, TRANSITION, rows)
+    forget_next_due(conn, (row["filing_id"] for row in rows))
 
 
 def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -150,7 +153,7 @@ _UPDATE_CHECKED = update(FILING).where(
 
 def update_filing(conn: Connection, filing_id: int, version: int, values: dict[str, Any]) -> bool:
     """UPDATE … WHERE version matches, bumping it; False when someone changed the filing meanwhile."""
-    statement = _UPDATE_CHECKED.values(version=version + 1, **values)
+    statement = _UPDATE_CHECKED.values(version=version + 1, **{**values, "next_due_stamp": None})
     return conn.execute(statement, {"match_id": filing_id, "match_version": version}).rowcount == 1
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from states import Stage
@@ -16,7 +17,6 @@ from tracker.domain.changes import Change
 from tracker.errors import NotFound
 from tracker.filings import repo, repo_seen
 from tracker.store.base import StoreService
-from tracker.store.revision import read_revision
 
 if TYPE_CHECKING:
     from tracker.rules.service import RulesService
@@ -36,14 +36,20 @@ def _require_organisation(session: Any, query: FilingQuery | None) -> None:
 
 
 class ListingMixin(StoreService):
-    """Filings matching a query: windows, counts, positions and the deadline order."""
-
-    _deadline_orders: dict[tuple[FilingQuery, int, object], list[tuple[int, str]]]
+    """Filings matching a query: windows, counts and positions, all in SQL (deadlines from `filing.next_due`)."""
 
     @property
     def rules(self) -> RulesService:
         """The rules service (provided by `FilingService`)."""
         raise NotImplementedError
+
+    def _due_before(self, query: FilingQuery) -> date | None:
+        """For a deadline query, bring the stored next due dates up to date and return the bound its deadline
+        filters put on them (`RulesService.due_before`); None for other queries."""
+        if not query.by_deadline:
+            return None
+        self.rules.refresh_next_due()
+        return self.rules.due_before(overdue=query.overdue, due_within=query.due_within)
 
     def filings(self, query: FilingQuery | None = None) -> list[Filing]:
         """Filings matching the query, sorted and windowed.
@@ -54,10 +60,9 @@ class ListingMixin(StoreService):
         query = query or FilingQuery()
         with self.store.unit() as session:
             _require_organisation(session, query)
-        if query.by_deadline:
-            return [repo.filing_from_mapping(m) for m in self._window_by_deadline(query)]
+        due_before = self._due_before(query)
         with self.store.unit() as session:
-            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query)]
+            return [repo.filing_from_plain(r) for r in repo.list_rows(session, query, due_before)]
 
     def filing_rows(self, query: FilingQuery | None = None) -> list[Any]:
         """Like `filings` but as plain mappings (filing columns plus `organisation_name`), for bulk export.
@@ -65,28 +70,27 @@ class ListingMixin(StoreService):
         Raises what `filings` raises.
         """
         query = query or FilingQuery()
-        if query.by_deadline:
-            return self._window_by_deadline(query)
+        due_before = self._due_before(query)
         with self.store.unit() as session:
-            return repo.list_mappings(session, query)
+            return repo.list_mappings(session, query, due_before)
 
     def export_json(self, query: FilingQuery | None = None) -> Iterator[list[bytes]]:
         """Matching filings as UTF-8 JSON objects (the `beian list --json` shape), in batches of 1,000.
 
         On SQLite the database renders them (`repo.list_json`), several times faster over 100,000 filings;
-        elsewhere (and for deadline filters or sorts) `tracker.domain.json.filing_json` does, with the same
-        keys, order and values. Raises what `filings` raises.
+        elsewhere `tracker.domain.json.filing_json` does, with the same keys, order and values. Raises what
+        `filings` raises.
         """
         query = query or FilingQuery()
         with self.store.unit() as session:
             _require_organisation(session, query)
-        if not query.by_deadline:
-            with self.store.unit() as session:
-                batches = repo.list_json(session, query)
-                if batches is not None:
-                    for batch in batches:
-                        yield list(batch)
-                    return
+        due_before = self._due_before(query)
+        with self.store.unit() as session:
+            batches = repo.list_json(session, query, due_before)
+            if batches is not None:
+                for batch in batches:
+                    yield list(batch)
+                return
         import json
 
         from tracker.domain.json import filing_json
@@ -99,69 +103,28 @@ class ListingMixin(StoreService):
     def count(self, query: FilingQuery | None = None) -> int:
         """How many filings match the query (ignoring its window). Raises what `filings` raises."""
         query = query or FilingQuery()
-        if query.by_deadline:
-            return len(self._ordered_by_deadline(query))
+        due_before = self._due_before(query)
         with self.store.unit() as session:
-            return repo.count_rows(session, query)
+            return repo.count_rows(session, query, due_before)
 
     def stage_counts(self, query: FilingQuery | None = None) -> dict[Stage, int]:
         """Filings per stage under the query's other filters. Raises what `filings` raises."""
         query = query or FilingQuery()
-        if query.by_deadline:
-            counts: dict[Stage, int] = {}
-            for _, stage in self._ordered_by_deadline(replace(query, stages=())):
-                counts[Stage(stage)] = counts.get(Stage(stage), 0) + 1
-            return counts
+        due_before = self._due_before(query)
         with self.store.unit() as session:
-            return repo.stage_counts(session, query)
+            return repo.stage_counts(session, query, due_before)
 
     def position(self, query: FilingQuery, filing_id: int) -> int | None:
         """Where a filing stands in the query's result (0-based, ignoring the window); None when it does not
         match. Raises what `filings` raises."""
-        if query.by_deadline:
-            ordered = self._ordered_by_deadline(query)
-        else:
-            with self.store.unit() as session:
-                ordered = repo.matching_ids(session, replace(query, offset=0, limit=None))
-        return next((i for i, (fid, _) in enumerate(ordered) if fid == filing_id), None)
+        due_before = self._due_before(query)
+        with self.store.unit() as session:
+            return repo.position(session, replace(query, offset=0, limit=None), filing_id, due_before)
 
     def longest_ref(self) -> int:
         """Characters in the longest reference, e.g. 8 for `ALG-0001` (0 with no filings). Raises `StorageError`."""
         with self.store.unit() as session:
             return repo.longest_ref(session)
-
-    def _ordered_by_deadline(self, query: FilingQuery) -> list[tuple[int, str]]:
-        """(id, stage) of every match of a deadline query, in order; cached per query, revision and Beijing day.
-
-        The database filters by everything else; the rules layer's most urgent deadline per filing
-        (`RulesService.portfolio_deadlines`) filters and orders the rest (`tracker.filings.ordering`).
-        """
-        from tracker.filings.ordering import deadline_order
-
-        base = replace(query, offset=0, limit=None)
-        with self.store.unit() as session:
-            key = (base, read_revision(session), self.rules.today())
-            cached = self._deadline_orders.get(key)
-            if cached is not None:
-                return cached
-            rows = repo.matching_ids(session, base)
-        ordered = deadline_order(rows, self.rules.portfolio_deadlines(), base)
-        if len(self._deadline_orders) >= 4:  # a few queries at once: the table's and the funnel's
-            self._deadline_orders.pop(next(iter(self._deadline_orders)))
-        self._deadline_orders[key] = ordered
-        return ordered
-
-    def _window_by_deadline(self, query: FilingQuery) -> list[Any]:
-        """The query's window of a deadline query, as mappings in order."""
-        ordered = self._ordered_by_deadline(query)
-        end = None if query.limit is None else query.offset + query.limit
-        ids = [fid for fid, _ in ordered[query.offset : end]]
-        found: dict[int, Any] = {}
-        with self.store.unit() as session:
-            for start in range(0, len(ids), 500):
-                chunk = FilingQuery(ids=tuple(ids[start : start + 500]))
-                found.update((m["id"], m) for m in repo.list_mappings(session, chunk))
-        return [found[fid] for fid in ids if fid in found]
 
 
 class SeenMixin(StoreService):

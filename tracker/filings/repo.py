@@ -22,6 +22,7 @@ __all__ = [
     "organisation_filter_matches",
     "longest_ref",
     "matching_ids",
+    "position",
     "stage_counts",
 ]
 
@@ -41,6 +42,7 @@ from tracker.filings.repo_listing import (
     longest_ref,
     matching_ids,
     organisation_filter_matches,
+    position,
     stage_counts,
 )
 from tracker.store.db import Unit
@@ -167,6 +169,7 @@ def _checked_update(columns: tuple[str, ...]) -> Any:
 
 def update_filing_checked(session: Unit, filing_id: int, version: int, values: dict[str, Any]) -> None:
     """UPDATE … WHERE version = expected; a concurrent writer makes this a Conflict, never an overwrite.
+    The stored next due date is marked for recomputation in the same statement (`tracker.rules.next_due`).
 
     A Core statement on purpose: the ORM would also rewrite the loaded `FilingRow` in place, so a caller
     building the history row afterwards would read the new stage as the one the filing left. The row
@@ -176,6 +179,8 @@ def update_filing_checked(session: Unit, filing_id: int, version: int, values: d
         from tracker.filings.collation import sort_key
 
         values = {**values, "title_key": sort_key(values["title"])}
+    # every change may move a deadline: its stored next due date is computed again by the next reader
+    values = {**values, "next_due_stamp": None}
     columns = tuple(sorted(values))
     params = {f"set_{name}": values[name] for name in columns}
     params.update(match_id=filing_id, match_version=version, set_version=version + 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import LargeBinary, Select, and_, case, cast, func, or_
@@ -42,7 +43,13 @@ _NULLABLE_SORTS = frozenset({"filing_number"})
 """Sorts whose column can be empty: empty values go last whichever the direction."""
 
 
-def _filtered(statement: Select[Any], query: FilingQuery, *, with_stages: bool = True) -> Select[Any]:
+def _filtered(
+    statement: Select[Any], query: FilingQuery, due_before: date | None = None, *, with_stages: bool = True
+) -> Select[Any]:
+    """The query's filters; `due_before` (the deadline filters as a bound on the stored next due date, see
+    `tracker.rules.next_due`) keeps only filings with a running deadline due before that Beijing day."""
+    if due_before is not None:
+        statement = statement.where(col(FilingRow.next_due) < due_before)
     if with_stages and query.stages:
         statement = statement.where(col(FilingRow.stage).in_([s.value for s in query.stages]))
     if query.waiting_on:
@@ -95,36 +102,55 @@ def organisation_filter_matches(session: Session, organisation: str) -> bool:
     return session.exec(statement.limit(1)).first() is not None
 
 
-def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:
-    """ORDER BY the query's sort; `deadline` (decided by the rules layer, in Python) falls back to the reference."""
-    if query.sort in ("ref", "deadline"):
+def _order_keys(query: FilingQuery) -> list[Any]:
+    """ORDER BY terms of the query's sort.
+
+    `deadline`: the stored next due date (`tracker.rules.next_due`), the filer's duty before the regulator's on
+    the same day, filings without a running deadline last in either direction, ties in reference order.
+    """
+    if query.sort == "deadline":
+        due, regulator = col(FilingRow.next_due), col(FilingRow.next_due_regulator)
+        direction = (lambda k: k.desc()) if query.descending else (lambda k: k.asc())
+        return [
+            case((due.is_(None), 1), else_=0).asc(),
+            direction(due),
+            direction(regulator),
+            col(FilingRow.kind).asc(),
+            col(FilingRow.seq).asc(),
+        ]
+    if query.sort == "ref":
         keys = [col(FilingRow.kind), col(FilingRow.seq)]
     else:
         keys = [_sort_columns()[query.sort], col(FilingRow.id)]
-    ordered = [k.desc() if query.descending and query.sort != "deadline" else k.asc() for k in keys]
+    ordered = [k.desc() if query.descending else k.asc() for k in keys]
     if query.sort in _NULLABLE_SORTS:
         ordered.insert(0, case((keys[0].is_(None), 1), else_=0).asc())
-    return statement.order_by(*ordered)
+    return ordered
+
+
+def _ordered(statement: Select[Any], query: FilingQuery) -> Select[Any]:
+    """ORDER BY the query's sort (`_order_keys`)."""
+    return statement.order_by(*_order_keys(query))
 
 
 FILING_COLUMNS = tuple(FilingRow.__table__.columns)  # type: ignore[attr-defined]
 
 
-def list_rows(session: Session, query: FilingQuery) -> Sequence[Any]:
+def list_rows(session: Session, query: FilingQuery, due_before: date | None = None) -> Sequence[Any]:
     """Plain rows (no ORM identity map) for fast listing: every filing column plus the organisation name."""
     statement: Select[Any] = select(*FILING_COLUMNS, OrganisationRow.name.label("organisation_name"))  # type: ignore[call-overload, attr-defined]
     # Core execution: plain rows without the ORM's per-row loading machinery (a third of the time at 100k rows)
-    return session.connection().execute(_window(statement, query)).all()
+    return session.connection().execute(_window(statement, query, due_before)).all()
 
 
-def list_mappings(session: Session, query: FilingQuery) -> list[Any]:
+def list_mappings(session: Session, query: FilingQuery, due_before: date | None = None) -> list[Any]:
     """Like `list_rows`, as read-only mappings (filing columns plus `organisation_name`)."""
-    return [r._mapping for r in list_rows(session, query)]
+    return [r._mapping for r in list_rows(session, query, due_before)]
 
 
-def _window(statement: Select[Any], query: FilingQuery) -> Select[Any]:
+def _window(statement: Select[Any], query: FilingQuery, due_before: date | None = None) -> Select[Any]:
     statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    statement = _ordered(_filtered(statement, query), query)
+    statement = _ordered(_filtered(statement, query, due_before), query)
     if query.offset:
         statement = statement.offset(query.offset)
     if query.limit is not None:
@@ -191,7 +217,9 @@ def _sqlite_filing_json() -> Any:
     return func.json_object(*(part for key in FILING_KEYS for part in (key, fields[key])))
 
 
-def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]] | None:
+def list_json(
+    session: Session, query: FilingQuery, due_before: date | None = None
+) -> Iterator[Sequence[bytes]] | None:
     """Matching filings as UTF-8 JSON texts built by the database, in batches; None where Python must render them.
 
     At 100,000 filings, turning rows into Python objects and encoding them takes seconds; SQLite's
@@ -201,31 +229,54 @@ def list_json(session: Session, query: FilingQuery) -> Iterator[Sequence[bytes]]
     if session.get_bind().dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 38):
         return None
     as_bytes = cast(_sqlite_filing_json(), LargeBinary)
-    statement = _window(select(as_bytes).select_from(FilingRow), query)
+    statement = _window(select(as_bytes).select_from(FilingRow), query, due_before)
     return session.connection().execute(statement).scalars().partitions(1000)
 
 
-def count_rows(session: Session, query: FilingQuery) -> int:
+def _joined(statement: Select[Any], query: FilingQuery) -> Select[Any]:
+    """Join the organisation only when a filter or the sort reads it (a count over 100,000 filings saves the join)."""
+    if query.organisation and inputs.parse_org_key(query.organisation)[0] == "id" and not query.text:
+        return statement
+    if query.organisation or query.text or query.sort == "organisation":
+        return statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    return statement
+
+
+def count_rows(session: Session, query: FilingQuery, due_before: date | None = None) -> int:
     """How many filings match."""
-    statement: Select[Any] = select(func.count()).select_from(FilingRow)
-    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    return int(session.execute(_filtered(statement, query)).scalar_one())
+    statement: Select[Any] = _joined(select(func.count()).select_from(FilingRow), query)
+    return int(session.execute(_filtered(statement, query, due_before)).scalar_one())
 
 
-def stage_counts(session: Session, query: FilingQuery) -> dict[Stage, int]:
+def stage_counts(session: Session, query: FilingQuery, due_before: date | None = None) -> dict[Stage, int]:
     """Filings per stage under every filter except the stage filter."""
     statement: Select[Any] = select(FilingRow.stage, func.count()).select_from(FilingRow)  # type: ignore[assignment]
-    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    statement = _filtered(statement, query, with_stages=False).group_by(FilingRow.stage)
+    statement = _joined(statement, query)
+    statement = _filtered(statement, query, due_before, with_stages=False).group_by(FilingRow.stage)
     return {Stage(stage): int(n) for stage, n in session.execute(statement).all()}
 
 
-def matching_ids(session: Session, query: FilingQuery) -> list[tuple[int, str]]:
-    """(id, stage) of every filing matching the query's SQL filters, in its SQL order, ignoring the window."""
+def matching_ids(
+    session: Session, query: FilingQuery, due_before: date | None = None
+) -> list[tuple[int, str]]:
+    """(id, stage) of every filing matching the query's filters, in its order, ignoring the window."""
     statement: Select[Any] = select(FilingRow.id, FilingRow.stage)  # type: ignore[assignment]
     statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
-    statement = _ordered(_filtered(statement, query), query)
+    statement = _ordered(_filtered(statement, query, due_before), query)
     return [(int(i), str(s)) for i, s in session.connection().execute(statement).all()]
+
+
+def position(
+    session: Session, query: FilingQuery, filing_id: int, due_before: date | None = None
+) -> int | None:
+    """Where a filing stands (0-based) in the query's order, ignoring the window; None when it does not match.
+    One statement (`ROW_NUMBER()`), whatever the number of filings."""
+    number = func.row_number().over(order_by=_order_keys(query)).label("n")
+    statement: Select[Any] = select(col(FilingRow.id).label("fid"), number)  # type: ignore[assignment]
+    statement = statement.join(OrganisationRow, col(OrganisationRow.id) == col(FilingRow.organisation_id))
+    numbered = _filtered(statement, query, due_before).subquery()
+    found = session.connection().execute(select(numbered.c.n).where(numbered.c.fid == filing_id)).scalar()
+    return None if found is None else int(found) - 1
 
 
 def longest_ref(session: Session) -> int:

@@ -16,7 +16,6 @@ from tracker.domain import (
     AdvanceResult,
     Filing,
     FilingDraft,
-    FilingQuery,
     Organisation,
     Transition,
     inputs,
@@ -119,7 +118,6 @@ class FilingService(ListingMixin, SeenMixin, StoreService):
         super().__init__(store, settings, clock=clock)
         self._notify: NotifyService | None = None
         self._rules: RulesService | None = None
-        self._deadline_orders: dict[tuple[FilingQuery, int, object], list[tuple[int, str]]] = {}
         self._person: str | None = None
 
     @property

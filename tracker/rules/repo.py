@@ -106,13 +106,18 @@ def material_row(stored: dict[str, MaterialRow], filing_id: int, key: str) -> Ma
 
 def save_materials(session: Session, rows: Iterable[MaterialRow], *, conflict: str | None = None) -> None:
     """Write checklist rows in the caller's transaction; a concurrent writer of the same item raises `Conflict`."""
-    session.add_all(list(rows))
+    from tracker.filings.repo_due import forget_next_due
+
+    rows = list(rows)
+    session.add_all(rows)
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(
             conflict or "a checklist item was changed by someone else meanwhile", hint="retry"
         ) from None
+    # a tick can complete the materials late, which moves the regulator's D4
+    forget_next_due(session.connection(), (r.filing_id for r in rows))
 
 
 def material_status(item: MaterialItem, row: MaterialRow | None) -> MaterialStatus:

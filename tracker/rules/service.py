@@ -40,6 +40,7 @@ from tracker.rules.deadlines import Deadline, running_deadlines
 from tracker.rules.forecast import StageSample
 from tracker.rules.forecasting import ForecastMixin
 from tracker.rules.model import MaterialItem, RuleSet
+from tracker.rules.next_due import NextDueMixin
 from tracker.rules.timing import ClockMixin
 from tracker.store.base import StoreService
 from tracker.store.revision import bump_revision, read_revision
@@ -55,7 +56,7 @@ Entry = tuple[int, str, tuple[Deadline, ...]]
 _CHUNK = 500  # ids per IN list: well under every backend's bound-parameter limit
 
 
-class RulesService(ClockMixin, ForecastMixin, StoreService):
+class RulesService(NextDueMixin, ClockMixin, ForecastMixin, StoreService):
     """Materials, statutory deadlines and forecasts for the filings in one store."""
 
     def __init__(self, store: Store, settings: Settings | None = None, *, clock: Clock = now_utc) -> None:

@@ -11,6 +11,7 @@ size and modification time (a `stat`, no query and no lock); only a change costs
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,7 +86,14 @@ class PgListener:
 
 
 class FileWatcher:
-    """Watches an SQLite file and its write-ahead log by `stat`, every `interval` seconds."""
+    """Watches an SQLite file every `interval` seconds: `PRAGMA data_version` on a connection of its own, and the
+    database file's and write-ahead log's size and modification time.
+
+    The counter changes with every commit made by any other connection, which a `stat` alone can miss (after a
+    checkpoint the log is rewritten in place at the same size, and two commits may fall within one tick of the
+    file system's clock). The `stat` still catches a file moved, replaced or deleted, which the counter of a
+    connection to the old file cannot see. Reading the counter takes no lock and touches no page.
+    """
 
     push = False
 
@@ -94,7 +102,19 @@ class FileWatcher:
         self.path = path
         self.interval = interval
         self._closed = threading.Event()
+        self._conn: sqlite3.Connection | None = None
         self._seen = self._signature()
+
+    def _data_version(self) -> int:
+        """The file's commit counter as this watcher's connection sees it (-1 when it cannot be read)."""
+        try:
+            if self._conn is None:
+                # read-write without create: a missing file stays missing; autocommit holds no read transaction
+                uri = f"{self.path.resolve().as_uri()}?mode=rw"
+                self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        except (sqlite3.Error, OSError):
+            return -1
 
     def _signature(self) -> tuple[tuple[int, int], ...]:
         out = []
@@ -107,10 +127,12 @@ class FileWatcher:
                 raise StorageError(f"cannot watch {self.path}: {exc.strerror}") from None
             else:
                 out.append((st.st_mtime_ns, st.st_size))
+        out.append((self._data_version(), 0))
         return tuple(out)
 
     def wait(self, timeout: float) -> bool:
-        """True once the files differ from the last look; looks every `interval` seconds until `timeout`."""
+        """True once the files or the commit counter differ from the last look; looks every `interval` seconds
+        until `timeout`."""
         waited = 0.0
         while waited < timeout and not self._closed.is_set():
             step = min(self.interval, timeout - waited)
@@ -124,8 +146,11 @@ class FileWatcher:
         return False
 
     def close(self) -> None:
-        """Stop watching."""
+        """Stop watching and close the counter's connection."""
         self._closed.set()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
 
 def _first_line(exc: BaseException) -> str:

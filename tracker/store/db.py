@@ -53,7 +53,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0006_sort_keys"
+SCHEMA_HEAD = "0007_next_due"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 

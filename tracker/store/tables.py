@@ -37,6 +37,8 @@ class FilingRow(SQLModel, table=True):
         Index("ix_filing_stage", "stage"),
         Index("ix_filing_org", "organisation_id"),
         Index("ix_filing_kind_seq", "kind", "seq"),
+        Index("ix_filing_next_due", "next_due", "next_due_regulator"),
+        Index("ix_filing_next_due_stamp", "next_due_stamp"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -64,6 +66,12 @@ class FilingRow(SQLModel, table=True):
     stage_entered_at: datetime
     title_key: str | None = Field(default=None, max_length=600)
     """The title's pinyin sort key (`tracker.filings.collation.sort_key`); None sorts by the title itself."""
+    next_due: date | None = None
+    """Due date (Beijing day) of the most urgent running statutory deadline; None: none runs (`tracker.rules.next_due`)."""
+    next_due_regulator: bool | None = None
+    """Whether that deadline binds the regulator (D4)."""
+    next_due_stamp: str | None = Field(default=None, max_length=40)
+    """The rules-and-calendar fingerprint `next_due` was computed with; None: to be computed."""
 
 
 class TransitionRow(SQLModel, table=True):

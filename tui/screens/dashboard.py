@@ -27,7 +27,7 @@ from tui.messages import (
 )
 from tui.screens.dashboard_tools import EMPTY_DATABASE, NO_MATCH, DashboardTools
 from tui.screens.filing_actions import FilingActions
-from tui.view.cells import DeadlineCell, deadline_cell
+from tui.view.cells import PROVISIONAL_EN, PROVISIONAL_MARK, PROVISIONAL_ZH, DeadlineCell, deadline_cell
 from tui.view.columns import SORTABLE, Column, column_for_sort
 from tui.view.labels import pick
 from tui.widgets.filing_table import PAGE_SIZE, FilingTable
@@ -75,6 +75,7 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
         self._total = 0
         self._counts: Mapping[Stage, int] = {}
         self._deadlines_available = True
+        self._provisional = False
         self._deadline_timer: Timer | None = None
         self._save_timer: Timer | None = None
         self.stages_shown: bool | None = None
@@ -245,6 +246,9 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
             self._deadlines_available = False
         else:
             self.table.add_deadlines(message.generation, message.filing_ids, message.cells, message.changed)
+            if not self._provisional and any(c.provisional for c in message.cells.values()):
+                self._provisional = True  # the legend of the `~` mark, once such a deadline is on screen
+                self._summarise()
 
     @on(FilingTable.Scrolled)
     def _want_deadlines(self) -> None:
@@ -297,7 +301,10 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
     def _summarise(self) -> None:
         all_stages = sum(self._counts.values())
         of = f" / {all_stages:,}" if self.filters.stages and all_stages != self._total else ""
-        self.query_one(FilterBar).set_summary(f"{self._total:,}{of} {pick(self.lang, '件', 'filings')}")
+        summary = f"{self._total:,}{of} {pick(self.lang, '件', 'filings')}"
+        legend = pick(self.lang, PROVISIONAL_ZH, PROVISIONAL_EN) if self._provisional else None
+        bar = self.query_one(FilterBar)
+        bar.set_summary(f"{summary} · {PROVISIONAL_MARK} {legend}" if legend else summary, tooltip=legend)
 
     # -- filters and sort -------------------------------------------------------------------------
 

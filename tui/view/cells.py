@@ -24,6 +24,10 @@ CHANGED_MARK = "*"
 """After the reference of a filing that moved since the person last looked (ASCII: every font has it)."""
 CHANGED_STYLE = Style(bold=True)
 SOON_STYLE = Style(color="#ffaf00")
+PROVISIONAL_MARK = "~"
+"""After a deadline counted through a year whose holiday schedule (调休) is not yet published (ASCII)."""
+PROVISIONAL_ZH = "暂定：调休安排尚未公布"
+PROVISIONAL_EN = "provisional: 调休 not yet published"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +39,17 @@ class DeadlineCell:
     due_soon: bool = False
     regulator: bool = False
     """The period binds the regulator (Art. 25): its overrun is the regulator's, not the filer's."""
+    provisional: bool = False
+    """Counted through a year whose 调休 schedule is not yet published: the figure may still move."""
 
     def render(self) -> tuple[str, Style | None]:
         """`12wd`; `!3wd` in red once the filer is late; `§3wd` in amber once the regulator is (§, the statute's
-        period, is in Latin-1: every terminal and browser font has it)."""
+        period, is in Latin-1: every terminal and browser font has it); `12wd~` when provisional."""
+        mark = PROVISIONAL_MARK if self.provisional else ""
         if self.overdue:
-            mark, style = (REGULATOR_MARK, SOON_STYLE) if self.regulator else ("!", OVERDUE_STYLE)
-            return f"{mark}{abs(self.working_days_left)}wd", style
-        return f"{self.working_days_left}wd", SOON_STYLE if self.due_soon else None
+            sign, style = (REGULATOR_MARK, SOON_STYLE) if self.regulator else ("!", OVERDUE_STYLE)
+            return f"{sign}{abs(self.working_days_left)}wd{mark}", style
+        return f"{self.working_days_left}wd{mark}", SOON_STYLE if self.due_soon else None
 
 
 def deadline_cell(deadline: Deadline) -> DeadlineCell:
@@ -52,6 +59,7 @@ def deadline_cell(deadline: Deadline) -> DeadlineCell:
         bool(deadline.overdue),
         bool(deadline.due_soon),
         bool(deadline.regulator_sla),
+        bool(deadline.provisional),
     )
 
 

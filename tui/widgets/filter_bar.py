@@ -63,9 +63,11 @@ class FilterBar(Horizontal):
         )
         self.query_one("#filter-org", Input).placeholder = pick(lang, "单位", "organisation")
 
-    def set_summary(self, summary: str) -> None:
-        """What the table shows, e.g. "12 of 340 filings"."""
-        self.query_one("#filter-summary", Static).update(summary)
+    def set_summary(self, summary: str, tooltip: str | None = None) -> None:
+        """What the table shows, e.g. "12 of 340 filings", and what hovering over it explains."""
+        shown = self.query_one("#filter-summary", Static)
+        shown.update(summary)
+        shown.tooltip = tooltip
 
     def focus_text(self) -> None:
         """Put the cursor in the text filter."""

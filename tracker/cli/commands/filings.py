@@ -178,7 +178,7 @@ def list_(
         return
     filings = service.filings(replace(query, limit=None) if changed else query)
     if overdue:
-        for problem in dict.fromkeys(service.rules.stored_problems):
+        for problem in dict.fromkeys(service.rules.stored_date_problems()):
             echo(f"warning: {problem}", err=True)
     news = service.changes_since_seen(person) if changed else {}
     if changed:

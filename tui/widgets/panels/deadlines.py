@@ -10,7 +10,7 @@ from rich.text import Text
 
 from states import Lang, Stage
 from tracker.domain import Deadline
-from tui.view.cells import OVERDUE_STYLE, SOON_STYLE
+from tui.view.cells import OVERDUE_STYLE, PROVISIONAL_EN, PROVISIONAL_MARK, PROVISIONAL_ZH, SOON_STYLE
 from tui.view.labels import pick, stage_label
 from tui.widgets.panels.base import ExtensionPanel
 
@@ -72,6 +72,8 @@ class DeadlinesPanel(ExtensionPanel):
             text.append(
                 f"{name}{who}\n  {pick(lang, '截止', 'due')} {d.due_date.isoformat()} · "
             ).append_text(status)
+            if d.provisional:
+                text.append(f" {PROVISIONAL_MARK} {pick(lang, PROVISIONAL_ZH, PROVISIONAL_EN)}", SOON_STYLE)
             text.append("\n")
         if not deadlines.running:
             text.append(pick(lang, "没有进行中的期限", "No deadline is running."), "dim")
