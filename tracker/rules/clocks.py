@@ -28,7 +28,7 @@ from states import AlgorithmType, Event, Kind, Stage, has_tag
 from tracker.domain.clocks import ClockState, GroupStats, RegulatorClock, StageStat
 from tracker.rules.model import ClockPolicy, RuleSet
 
-__all__ = ["ClockRule", "Step", "clock_rule", "compute_clock", "group_stats", "stage_visits"]
+__all__ = ["ClockRule", "Step", "clock_rule", "compute_clock", "group_stats", "resumed_days", "stage_visits"]
 
 Count = Callable[[date, date], int]
 """Working days after the first date up to and including the second."""
@@ -152,6 +152,37 @@ def compute_clock(
         why=why,
         basis=rule.basis,
     )
+
+
+def resumed_days(kind: str, steps: Sequence[Step], *, count: Count, rule: ClockRule) -> int:
+    """Working days with the regulator a resuming clock carries into the filing's latest resubmission (0 when
+    the clock restarts, or the review cycle under way has no resubmission).
+
+    Art. 25's period (D4) then runs `limit - resumed_days` working days from that resubmission, so its due date
+    is the day the clock of `compute_clock` reaches its limit.
+    """
+    if rule.policy != "resume":
+        return 0
+    start: int | None = None
+    for i, step in enumerate(steps):
+        if (
+            _review(kind, step.to_stage)
+            and not _review(kind, step.from_stage)
+            and step.from_stage != Stage.RETURNED.value
+        ):
+            start = i
+    if start is None:
+        return 0
+    last: int | None = None
+    for j in range(start + 1, len(steps)):
+        if not _review(kind, steps[j].to_stage) and steps[j].to_stage != Stage.RETURNED.value:
+            return 0  # the cycle ended (a decision, a withdrawal): no period is running
+        if steps[j].from_stage == Stage.RETURNED.value:
+            last = j
+    if last is None:
+        return 0
+    before = compute_clock(0, "", kind, steps[:last], count=count, today=steps[last].day, rule=rule)
+    return before.regulator_working_days
 
 
 def _state(

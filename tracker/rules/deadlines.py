@@ -26,6 +26,7 @@ def running_deadlines(
     today: date,
     public_opinion: bool = True,
     due_soon_days: int | None = None,
+    regulator_days_used: int = 0,
 ) -> list[Deadline]:
     """The deadlines running for a filing of `kind` in `stage` on `today` (Beijing dates), in rules order.
 
@@ -35,6 +36,8 @@ def running_deadlines(
     `effective_until` in `data/rules/deadlines.toml`); the due-soon threshold is the one in force `today`.
     Periods are counted in working days (trigger day excluded; Civil Code art. 201, DOMAIN §6); a result
     that counts through a year whose 调休 schedule is not yet published is `provisional`, with a warning.
+    `regulator_days_used`: working days the regulator's clock carries into the submission that triggers a
+    regulator's period (`tracker.rules.clocks.resumed_days`, when the clock resumes); that period runs the rest.
     """
     dates = {
         "launch_date": launch_date,
@@ -57,7 +60,9 @@ def running_deadlines(
         assert start is not None
         if not rule.effective.covers(start):
             continue  # another version of the rule (or none) governs a period starting that day
-        due = calendar.add_workdays(start, rule.working_days)
+        due = calendar.add_workdays(
+            start, rule.working_days - (regulator_days_used if rule.regulator_sla else 0)
+        )
         left = calendar.workdays_between(today, due.date)
         overdue = today > due.date
         out.append(

@@ -206,6 +206,7 @@ class RulesService(NextDueMixin, ClockMixin, ForecastMixin, StoreService):
         today = self.today()
         memo: dict[tuple[Any, ...], tuple[Deadline, ...]] = {}  # many filings share the same dates
         out: list[Entry] = []
+        carried = self._resumed(session, [r.id for r in inputs.rows if r.id in inputs.submitted])
         for plain in inputs.rows:
             fid = plain.id
             submission = inputs.submitted.get(fid)
@@ -234,7 +235,8 @@ class RulesService(NextDueMixin, ClockMixin, ForecastMixin, StoreService):
                 if dates[trigger] is not None and done is not None and beijing_date(done) >= dates[trigger]:
                     dates[trigger] = None
             public = bool(plain.public_opinion)
-            key = (plain.kind, plain.stage, *dates.values(), complete, submitted, public)
+            used = carried.get(fid, 0)
+            key = (plain.kind, plain.stage, *dates.values(), complete, submitted, public, used)
             found = memo.get(key)
             if found is None:
                 found = memo[key] = tuple(
@@ -247,6 +249,7 @@ class RulesService(NextDueMixin, ClockMixin, ForecastMixin, StoreService):
                         submitted=submitted,
                         today=today,
                         public_opinion=public,
+                        regulator_days_used=used,
                         **dates,
                     )
                 )

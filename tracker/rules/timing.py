@@ -90,6 +90,32 @@ class ClockMixin:
             start = stop
         return out
 
+    def _resumed(self, session: Session, ids: Sequence[int]) -> dict[int, int]:
+        """Working days a resuming regulator's clock carries into each filing's latest resubmission
+        (`tracker.rules.clocks.resumed_days`), for those of `ids` that carry any; empty when clocks restart."""
+        from tracker.rules.clocks import resumed_days
+
+        if self.rules.regulator_clock_on_resubmit != "resume" or not ids:
+            return {}
+        out: dict[int, int] = {}
+        for first in range(0, len(ids), _CHUNK):
+            rows = q.clock_history(session, ids[first : first + _CHUNK])
+            if not rows:
+                continue
+            days = [beijing_date(r[9]) for r in rows]
+            counter = q.WorkdayCounter(self.calendar, min(days), max(days))
+            by_filing: dict[int, list[Step]] = {}
+            kinds: dict[int, str] = {}
+            for k, r in enumerate(rows):
+                by_filing.setdefault(r[0], []).append(Step(r[6], r[7], r[8], days[k], r[10]))
+                kinds[r[0]] = r[2]
+            for fid, steps in by_filing.items():
+                rule = clock_rule(self.rules, Kind(kinds[fid]))
+                carried = resumed_days(kinds[fid], steps, count=counter.between, rule=rule)
+                if carried:
+                    out[fid] = carried
+        return out
+
     def _all_timed(self) -> tuple[Timed, ...]:
         with self.store.unit() as session:
             key = (read_revision(session), self.today())
