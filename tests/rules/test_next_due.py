@@ -23,7 +23,11 @@ def stored(service: FilingService) -> dict[int, tuple[Any, Any, Any]]:
     with service.store.engine.connect() as conn:
         rows = conn.execute(text("SELECT id, next_due, next_due_regulator, next_due_stamp FROM filing"))
         return {
-            int(fid): (due if due is None or isinstance(due, dt.date) else dt.date.fromisoformat(due), reg, stamp)
+            int(fid): (
+                due if due is None or isinstance(due, dt.date) else dt.date.fromisoformat(due),
+                reg,
+                stamp,
+            )
             for fid, due, reg, stamp in rows
         }
 
@@ -54,6 +58,9 @@ def assert_stored_equals_computed(service: FilingService) -> None:
     assert order[: len(dated)] == [d.ref for d in dated]
     overdue = {f.id for f in service.filings(FilingQuery(overdue=True))}
     assert overdue == {fid for fid, d in expected.items() if d.overdue} == service.rules.overdue_filing_ids()
+    states = dict.fromkeys(service.rules.due_soon_filing_ids(), "due_soon")
+    states.update(dict.fromkeys(service.rules.overdue_filing_ids(), "overdue"))
+    assert service.rules.deadline_states() == states  # what "changed since you last looked" compares
     for n in (0, 5, 30):
         within = {f.id for f in service.filings(FilingQuery(due_within=n))}
         assert within == {fid for fid, d in expected.items() if d.working_days_left <= n}

@@ -153,7 +153,7 @@ class SeenMixin(StoreService):
         from tracker.filings.seen import changes, deadline_states
 
         who = (person or "").strip() or self.person
-        deadlines = deadline_states(self.rules)
+        deadlines = deadline_states(self.rules, ids)
         with self.store.unit() as session:
             return changes(session, who, deadlines, ids)
 

@@ -88,3 +88,19 @@ def odd_trigger_dates(connection: Connection, earliest: date, latest: date) -> l
     dates = (f.launch_date, f.change_date, f.termination_date)
     outside = or_(*(and_(c.is_not(None), or_(c < earliest, c > latest)) for c in dates))
     return [int(i) for i in connection.execute(select(f.id).where(outside)).scalars()]
+
+
+def due_before_rows(
+    connection: Connection, before: date, ids: Sequence[int] | None = None
+) -> list[tuple[int, date]]:
+    """(filing id, stored next due date) of the filings (all, or those in `ids`) due before `before`."""
+    f = _FILING.c
+    statement = select(f.id, f.next_due).where(f.next_due < before)
+    if ids is None:
+        return [(int(i), d) for i, d in connection.execute(statement).all()]
+    out: list[tuple[int, date]] = []
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = statement.where(f.id.in_(wanted[start : start + _CHUNK]))
+        out.extend((int(i), d) for i, d in connection.execute(chunk).all())
+    return out

@@ -26,11 +26,10 @@ DEADLINE_RANK = {"": 0, "due_soon": 1, "overdue": 2}
 _DEADLINE_TEXT = {"due_soon": "a deadline is due soon", "overdue": "a deadline is overdue"}
 
 
-def deadline_states(rules: RulesService) -> dict[int, str]:
-    """The deadline state of every filing that has one: `overdue` or `due_soon` (any running deadline)."""
-    states_ = dict.fromkeys(rules.due_soon_filing_ids(), "due_soon")
-    states_.update(dict.fromkeys(rules.overdue_filing_ids(), "overdue"))
-    return states_
+def deadline_states(rules: RulesService, ids: Sequence[int] | None = None) -> dict[int, str]:
+    """The deadline state of every filing (all, or those in `ids`) that has one: `overdue` or `due_soon` (any
+    running deadline), read from the stored next due dates (`RulesService.deadline_states`)."""
+    return rules.deadline_states(ids)
 
 
 def _who(actor: str | None) -> str:

@@ -30,6 +30,7 @@ from tracker.filings import repo_due
 if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.rules.calendar import WorkCalendar
+    from tracker.rules.model import RuleSet
     from tracker.store.db import Store
 
 __all__ = ["NextDueMixin", "deadline_stamp"]
@@ -73,6 +74,10 @@ class NextDueMixin:
 
     store: Store
     settings: Settings
+
+    @property
+    def rules(self) -> RuleSet:  # provided by RulesService
+        raise NotImplementedError
 
     @property
     def calendar(self) -> WorkCalendar:  # provided by RulesService
@@ -119,6 +124,31 @@ class NextDueMixin:
             values = [(fid, *found[fid]) if fid in found else (fid, None, None) for fid in stale]
             repo_due.store_next_due(connection, stamp, values)
             return len(stale)
+
+    def deadline_states(self, ids: Sequence[int] | None = None) -> dict[int, str]:
+        """`overdue` or `due_soon` (within the rules' `due_soon_days` working days in force today) for every
+        filing (all, or those in `ids`) whose running deadlines make it so, from the stored next due dates: the
+        most urgent deadline is overdue (due soon) exactly when any is. Raises `RulesError`, `StorageError`."""
+        from datetime import timedelta
+
+        self.refresh_next_due()
+        today = self.today()
+        soon = int(self.rules.setting("due_soon_days", today))
+        bound = (
+            self.calendar.add_workdays(today, soon + 1).date
+            if soon >= 0
+            else self.calendar.add_workdays(today, soon).date + timedelta(days=1)
+        )
+        with self.store.unit() as session:
+            found = repo_due.due_before_rows(session.connection(), max(bound, today), ids)
+        out: dict[int, str] = {}
+        for fid, due in found:
+            due_day = due if isinstance(due, date) else date.fromisoformat(str(due))
+            if due_day < today:
+                out[fid] = "overdue"
+            elif due_day < bound:
+                out[fid] = "due_soon"
+        return out
 
     def stored_date_problems(self) -> list[str]:
         """One line per stored trigger date outside `inputs.DATE_WINDOW` of a filing with a deadline rule (those

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -17,6 +17,10 @@ class OrganisationRow(SQLModel, table=True):
     """An organisation that files (主体)."""
 
     __tablename__ = "organisation"
+    __table_args__ = (
+        # the organisation sort's order (`tracker.filings.repo_listing`): walked instead of sorting filings
+        Index("ix_organisation_sort", text("coalesce(name_key, lower(name))"), "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
