@@ -122,7 +122,9 @@ def _order_keys(query: FilingQuery) -> list[Any]:
         keys = [col(FilingRow.kind), col(FilingRow.seq)]
     else:
         keys = [_sort_columns()[query.sort], col(FilingRow.id)]
-        if query.sort == "organisation":  # one organisation's filings together, in `ix_organisation_sort` order
+        if (
+            query.sort == "organisation"
+        ):  # one organisation's filings together, in `ix_organisation_sort` order
             keys.insert(1, col(OrganisationRow.id))
     ordered = [k.desc() if query.descending else k.asc() for k in keys]
     if query.sort in _NULLABLE_SORTS:
