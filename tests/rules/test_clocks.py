@@ -10,13 +10,16 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from states import Kind
 from tests.helpers.clock import FakeClock
 from tests.helpers.filings import algorithm, approved_org, at, returned_twice
 from tracker.config import Settings
+from tracker.domain import FilingQuery
 from tracker.factory import open_store
 from tracker.filings.service import FilingService
 from tracker.rules.calendar import WorkCalendar
@@ -187,3 +190,46 @@ def test_a_clock_running_into_an_unpublished_year_is_provisional(
     assert c.provisional and any("2027" in w for w in c.warnings)
     # 12-28 … 12-31 (4), 2027-01-04 … 01-08 (5; 01-01 is 元旦, a statutory holiday), 01-11 … 01-15 (5)
     assert c.regulator_working_days == 14
+
+
+@pytest.mark.parametrize("policy", ["restart", "resume"])
+def test_show_due_and_dates_agree_on_the_regulators_d4_in_both_modes(
+    service: FilingService,
+    beian: Any,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: str,
+) -> None:
+    """A filing returned twice: `show --json`'s clock, `due`'s D4 and `dates`' D4 give one due date and one
+    count of working days left, whether a resubmission restarts the clock or resumes it."""
+    import tracker.factory
+    from tracker.locations import data_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(data_dir() / "rules", rules)
+    settings = rules / "settings.toml"
+    settings.write_text(settings.read_text().replace('value = "restart"', f'value = "{policy}"'))
+    monkeypatch.setenv("BEIAN_RULES_DIR", str(rules))
+    opened = tracker.factory.open_service
+    monkeypatch.setattr(  # the CLI on the test's clock (Monday 2026-11-02, a working day)
+        tracker.factory, "open_service", lambda *a, **k: opened(*a, **{**k, "clock": clock})
+    )
+    ref = returned_twice(service)
+
+    shown = beian("show", ref, "--json").json()
+    [due] = [d for d in beian("due", "--json").json()["deadlines"] if d["ref"] == ref and d["regulator_sla"]]
+    [dated] = [d for d in beian("dates", ref, "--json").json()["deadlines"] if d["regulator_sla"]]
+    assert shown["regulator_clock_on_resubmit"] == policy
+    assert shown["regulator_clock"] == "running"
+    left = {"restart": 25, "resume": 10}[policy]  # 5 days since 10-26, or 6 + 4 + 5 carried over as well
+    assert shown["regulator_clock_left"] == due["working_days_left"] == dated["working_days_left"] == left
+    assert due["due_date"] == dated["due_date"] == {"restart": "2026-12-07", "resume": "2026-11-16"}[policy]
+    # the stored next due date that orders the dashboard is the same day
+    [first] = FilingService(service.store, Settings(rules_dir=rules), clock=clock).filings(
+        FilingQuery(sort="deadline", limit=1)
+    )
+    assert first.ref == ref
+    with service.store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT next_due FROM filing WHERE ref = :r"), {"r": ref}).scalar_one()
+    assert str(stored)[:10] == due["due_date"]
