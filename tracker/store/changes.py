@@ -117,7 +117,8 @@ class FileWatcher:
             return -1
 
     def _signature(self) -> tuple[tuple[int, int], ...]:
-        out = []
+        # the counter first: opening its connection may create the log, which the `stat` then sees as it is
+        out = [(self._data_version(), 0)]
         for suffix in ("", "-wal"):
             try:
                 st = Path(f"{self.path}{suffix}").stat()
@@ -127,7 +128,6 @@ class FileWatcher:
                 raise StorageError(f"cannot watch {self.path}: {exc.strerror}") from None
             else:
                 out.append((st.st_mtime_ns, st.st_size))
-        out.append((self._data_version(), 0))
         return tuple(out)
 
     def wait(self, timeout: float) -> bool:
