@@ -83,16 +83,14 @@ class DashboardTools(UsesHost):
         def _selected(self) -> Filing | None:
             """The filing under the cursor, or a notice that there is none."""
 
-        def reload(self, *, new_query: bool = False, focus: int | None = None) -> None:
-            """Fetch the rows on screen again."""
-
-    loaded_revision: int | None
+        def _want_deadlines(self) -> None:
+            """Ask for the deadlines and marks of the rows on screen that lack them."""
 
     def on_screen_resume(self) -> None:
-        """Back from a filing or a dialog: read the rows on screen again, with their "changed since you last
-        looked" marks (opening a filing cleared its own, which no revision announces)."""
-        if self.loaded_revision is not None:
-            self.reload()
+        """Back from a filing or a dialog: ask again for the "changed since you last looked" marks of the rows on
+        screen (opening a filing cleared its own, which no revision announces)."""
+        self.table.ask_again()
+        self._want_deadlines()
 
     def _quick_filters(self) -> set[str]:
         q = self.filters

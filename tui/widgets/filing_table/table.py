@@ -362,6 +362,10 @@ class FilingTable(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
+    def ask_again(self) -> None:
+        """Ask again for the deadlines and marks of the rows on screen (kept shown until the answer)."""
+        self.window.ask_again()
+
     def without_deadlines(self) -> tuple[Filing, ...]:
         """Filings on screen whose deadline has not been asked for yet."""
         return tuple(f for f in self.visible_rows() if self.window.lacks_deadline(f.id))

@@ -32,6 +32,7 @@ class ResultWindow:
         self._deadlines: LRUCache[int, DeadlineCell | None] = LRUCache(MAX_PAGES * PAGE_SIZE)
         self._last_request: tuple[int, tuple[int, ...]] | None = None
         self._changed: set[int] = set()
+        self._stale: set[int] = set()
 
     def reset(self, generation: int, total: int, pages: Mapping[int, Page]) -> None:
         """Start over with a new result."""
@@ -39,6 +40,7 @@ class ResultWindow:
         self._pages.clear()
         self._deadlines.clear()
         self._changed.clear()
+        self._stale.clear()
         self._last_request = None
         for page, rows in pages.items():
             self._pages[page] = rows
@@ -96,6 +98,7 @@ class ResultWindow:
         since the person last looked."""
         for filing_id in filing_ids:
             self._deadlines[filing_id] = cells.get(filing_id)
+            self._stale.discard(filing_id)
             if filing_id in changed:
                 self._changed.add(filing_id)
             else:
@@ -110,5 +113,9 @@ class ResultWindow:
         return self._deadlines.get(filing_id)
 
     def lacks_deadline(self, filing_id: int) -> bool:
-        """Whether nobody has asked for this filing's deadline yet."""
-        return filing_id not in self._deadlines
+        """Whether nobody has asked for this filing's deadline yet (or since `ask_again`)."""
+        return filing_id not in self._deadlines or filing_id in self._stale
+
+    def ask_again(self) -> None:
+        """Deadlines and marks known so far are to be asked for again; they stay shown until the answer."""
+        self._stale = set(self._deadlines.keys())
