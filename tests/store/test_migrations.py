@@ -66,8 +66,13 @@ def test_init_upgrades_a_0001_database_keeping_every_row(
                 for t in ("organisation", "filing", "transition", "outbox")
             }
             outbox = conn.execute(text("SELECT phone, body, status, recipient_id FROM outbox")).one()
+            # `beian init` computed every filing's stored next due date (migration 0007 added the columns)
+            uncomputed = conn.execute(
+                text("SELECT count(*) FROM filing WHERE next_due_stamp IS NULL")
+            ).scalar()
         assert counts == {"organisation": 1, "filing": 1, "transition": 1, "outbox": 1}
         assert tuple(outbox) == ("+8613800138000", "已提交", "sent", None)
+        assert uncomputed == 0
 
         service = FilingService(store, Settings())
         assert service.revision() == 3
