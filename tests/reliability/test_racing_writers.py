@@ -31,7 +31,7 @@ def test_racing_writers_one_history_row_per_success_and_exit_4_for_every_conflic
     store.dispose()
     look = Inspector(any_url)
     base, rows_before = look.states(), look.history_rows()
-    updates = scaled(50, 300)
+    updates = scaled(300, 1000)
     codes: Counter[int] = Counter()
     bad: list[str] = []
     guard = threading.Lock()
