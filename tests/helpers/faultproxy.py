@@ -94,6 +94,8 @@ class Tally:
     accepted: Counter[tuple[str, str]] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     """How often each fault was applied."""
+    incomplete: int = 0
+    """Requests whose body never fully arrived (the client died mid-request): dropped, never forwarded."""
     hidden: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Accepted messages left out of a listing because of `listing_lag`."""
 
@@ -382,6 +384,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client went away mid-request (killed): Twilio would not act on it
+                with proxy._lock:
+                    proxy.tally.incomplete += 1
+                self.close_connection = True
+                return
             split = urlsplit(self.path)
             route = _route(method, split.path)
             headers = {
