@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.cli import Beian, bound_to
 from tests.helpers.clock import FakeClock
-from tests.helpers.figures import Figures, collect, long_mode, seed
+from tests.helpers.figures import Figures, collect, long_mode, scale, seed
 from tests.helpers.sms import FakeSender, World, make_world
 from tests.helpers.twilio import TwilioMock, running_twilio_mock
 
@@ -37,11 +37,16 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("BEIAN_CONFIG_FILE", str(home / "config.toml"))
     monkeypatch.setenv("BEIAN_DATA_DIR", str(home / "data"))
     for name in list(os.environ):
-        if name.startswith("BEIAN_") and name not in (
-            "BEIAN_CONFIG_FILE",
-            "BEIAN_DATA_DIR",
-            "BEIAN_TEST_PG_URL",
-            "BEIAN_MOCK_TWILIO_CACHE",
+        if (
+            name.startswith("BEIAN_")
+            and not name.startswith("BEIAN_RELIABILITY_")  # the suite's own scale, seed and long mode
+            and name
+            not in (
+                "BEIAN_CONFIG_FILE",
+                "BEIAN_DATA_DIR",
+                "BEIAN_TEST_PG_URL",
+                "BEIAN_MOCK_TWILIO_CACHE",
+            )
         ):
             monkeypatch.delenv(name)
     monkeypatch.delenv("COLUMNS", raising=False)  # tables are cut to COLUMNS when it is set
@@ -215,6 +220,17 @@ _FIGURES = Figures()
 _FIGURES_SEEN: list[bool] = []
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--long`: the reliability suite's longer counts (as `BEIAN_RELIABILITY_LONG=1`)."""
+    parser.addoption("--long", action="store_true", help="reliability suite: more kills, updates and faults")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hand `--long` to every process (xdist workers and the `beian` children read the environment)."""
+    if config.getoption("--long", default=False):
+        os.environ["BEIAN_RELIABILITY_LONG"] = "1"
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Collect the figures the reliability tests recorded (in the controlling process under xdist)."""
     if report.when == "call" and collect(report.user_properties, _FIGURES):
@@ -225,6 +241,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print one figures table when reliability tests ran."""
     if not _FIGURES_SEEN:
         return
-    terminalreporter.section(f"reliability figures (seed {seed()}{', long mode' if long_mode() else ''})")
+    mode = ", long mode" if long_mode() else ""
+    mode += f", counts x{scale():g}" if scale() != 1 else ""
+    terminalreporter.section(f"reliability figures (seed {seed()}{mode})")
     for line in _FIGURES.table():
         terminalreporter.write_line(line)

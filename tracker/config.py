@@ -100,6 +100,9 @@ class Settings(BaseModel):
     """Sender address of digest e-mails."""
     smtp_timeout: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     """Seconds to wait for the SMTP server before giving up on one attempt."""
+    smtp_ca_file: str | None = None
+    """A PEM file of the certificate authorities to trust for the SMTP server's certificate (a company CA or a
+    self-signed server), used instead of the system's; the host name is always checked."""
 
     @property
     def smtp_configured(self) -> bool:

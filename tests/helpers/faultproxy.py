@@ -12,6 +12,8 @@ Twilio and networks do:
 | `reset`              | connection reset, no answer                          | no (never forwarded)            |
 | `reset_after_accept` | connection reset, no answer                          | yes                             |
 
+`listing_lag` (seconds) keeps newly accepted messages out of listings for a while, as Twilio may.
+
 The mock is stateless (every message gets the same example SID, nothing can be listed), so the proxy also
 plays Twilio's memory: each accepted message gets its own SID, and `GET …/Messages.json` (the list the
 dispatcher searches for a message of unknown fate) and `GET …/Messages/SM….json` are answered from the
@@ -86,10 +88,16 @@ class Tally:
     """Requests per (To, Body)."""
 
     received: Counter[tuple[str, str]] = field(default_factory=Counter)
+    posted: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Send requests passed on to the mock (accepted or answered 429 there): what its own log counts."""
     forwarded: Counter[tuple[str, str]] = field(default_factory=Counter)
     accepted: Counter[tuple[str, str]] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     """How often each fault was applied."""
+    incomplete: int = 0
+    """Requests whose body never fully arrived (the client died mid-request): dropped, never forwarded."""
+    hidden: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Accepted messages left out of a listing because of `listing_lag`."""
 
 
 def _error_body(code: int, status: int, message: str) -> bytes:
@@ -123,8 +131,11 @@ class FaultProxy:
         self.max_connections = max_connections
         self.tally = Tally()
         self.messages: list[Message] = []
+        self.listing_lag = 0.0
+        """Seconds an accepted message stays out of listings (Twilio's lag before a new message is listed)."""
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._arrivals = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._slots = threading.BoundedSemaphore(max_connections)
         self._server: ThreadingHTTPServer | None = None
@@ -230,6 +241,16 @@ class FaultProxy:
         with self._lock:
             return sum(n for (t, _b), n in self.tally.received.items() if to is None or t == to)
 
+    def wait_received(self, count: int, timeout: float) -> bool:
+        """Block until `count` send requests have arrived in all (or `timeout` seconds passed); whether they did."""
+        with self._arrivals:
+            return self._arrivals.wait_for(lambda: sum(self.tally.received.values()) >= count, timeout)
+
+    def posted(self) -> Counter[tuple[str, str]]:
+        """Send requests passed on to the mock per (To, Body)."""
+        with self._lock:
+            return Counter(self.tally.posted)
+
     def per_message(self) -> Counter[tuple[str, str]]:
         """Accepted copies per (To, Body)."""
         with self._lock:
@@ -285,13 +306,18 @@ class FaultProxy:
 
     def listing(self, path: str, query: dict[str, str]) -> bytes:
         """A page of accepted messages, newest first, filtered by To and From as Twilio does."""
+        now = self.clock()
         with self._lock:
-            found = [
+            matching = [
                 m
                 for m in reversed(self.messages)
                 if (not query.get("To") or m.to == query["To"])
                 and (not query.get("From") or m.from_ == query["From"])
             ]
+            found = [m for m in matching if (now - m.created).total_seconds() >= self.listing_lag]
+            for m in matching:
+                if m not in found:
+                    self.tally.hidden[(m.to, m.body)] += 1
         size = int(query.get("PageSize") or 50)
         rows = [self._resource(m, {}) for m in found[:size]]
         return json.dumps(
@@ -358,6 +384,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client went away mid-request (killed): Twilio would not act on it
+                with proxy._lock:
+                    proxy.tally.incomplete += 1
+                self.close_connection = True
+                return
             split = urlsplit(self.path)
             route = _route(method, split.path)
             headers = {
@@ -370,9 +401,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._answer(401, _error_body(20003, 401, "Authenticate"))
                 return
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            key = (form.get("To", ""), form.get("Body", ""))
             if route == "send":
-                with proxy._lock:
-                    proxy.tally.received[(form.get("To", ""), form.get("Body", ""))] += 1
+                with proxy._arrivals:
+                    proxy.tally.received[key] += 1
+                    proxy._arrivals.notify_all()
             fault = proxy._take(route)
             kind = fault.kind if fault else None
             if kind == "reset":
@@ -383,6 +416,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
                 if route == "send":  # the mock knows Twilio's 20429 answer for sends
                     headers["Prefer"] = "code=429"
+                    with proxy._lock:
+                        proxy.tally.posted[key] += 1
                     status, answer, _ = proxy.forward(method, self.path, body, headers)
                     self._answer(status, answer, extra)
                 else:
@@ -406,7 +441,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._after(fault, 200, json.dumps(proxy._resource(message, {})).encode())
                 return
             with proxy._lock:
-                proxy.tally.forwarded[(form.get("To", ""), form.get("Body", ""))] += 1
+                proxy.tally.forwarded[key] += 1
+                proxy.tally.posted[key] += 1
             status, answer, _ = proxy.forward(method, self.path, body, headers)
             if status == 201:
                 answer = proxy.remember(form, answer)

@@ -88,9 +88,18 @@ FROM filing f WHERE f.kind = 'algorithm' ORDER BY f.ref
 class Inspector:
     """Reads a database straight through SQL (one pooled-free engine): states, notes, integrity."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pooled: bool = False) -> None:
+        """`pooled`: keep one connection open between reads (a reader asking many times)."""
         self.url = url
-        self.engine = create_engine(url, poolclass=NullPool)
+        self.engine = create_engine(url, pool_size=1) if pooled else create_engine(url, poolclass=NullPool)
+
+    def stage_version(self, ref: str) -> tuple[str, int]:
+        """One filing's stage and version, as a writer reads them before a conditional update."""
+        with self.engine.connect() as conn:
+            stage, version = conn.execute(
+                text("SELECT stage, version FROM filing WHERE ref = :ref"), {"ref": ref}
+            ).one()
+            return str(stage), int(version)
 
     def states(self) -> dict[str, FilingState]:
         """Every algorithm filing's stored state, by reference."""

@@ -107,6 +107,29 @@ def test_a_message_twilio_did_not_accept_is_sent_again_once_it_is_not_found(
     assert out.requests == 3 + 2
 
 
+def test_two_unknown_rows_with_the_same_text_never_take_the_same_message(
+    twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
+) -> None:
+    """A filing returned twice on one day with the same reason: two rows, one phone, one text. Twilio accepted
+    the first without answering and never got the second; one look-up must not settle both with one SID."""
+    NotifyService(world.store, Settings(), clock=clock).add_recipient(
+        "+8613800000001", organisation=world.org_id, events=["return_for_revision"]
+    )
+    at = clock()
+    assert world.transition("return_for_revision", reason="材料不全", at=at) == 1
+    world.transition("resubmit", at=at + timedelta(minutes=1))
+    assert world.transition("return_for_revision", reason="材料不全", at=at + timedelta(minutes=2)) == 1
+    notify = notify_via(proxy, twilio_mock, world, clock, twilio_timeout=SHORT)
+    rows = notify.notifications()
+    assert len(rows) == 2 and rows[0].body == rows[1].body
+    proxy.inject("slow_accept", delay=HELD)  # the first: accepted, no answer in time
+    proxy.inject("error")  # the second: refused with a 5xx before Twilio took it (outcome unknown to us)
+    out = drain(notify, clock, proxy)
+    assert out.statuses == {"sent": 2} and sum(out.copies.values()) == 2, out
+    sids = [n.sid for n in notify.notifications()]
+    assert len(set(sids)) == 2 and set(sids) == {m.sid for m in proxy.messages}
+
+
 def test_attempts_run_out_only_when_twilio_has_none_of_them(
     twilio_mock: TwilioMock, world: World, clock: FakeClock, proxy: FaultProxy
 ) -> None:

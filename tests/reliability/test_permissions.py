@@ -68,7 +68,7 @@ def test_everything_the_product_creates_is_owner_only(
         store.dispose()
     finally:
         os.umask(old)
-    figures.add(files_created=len(created), not_owner_only=len(loose))
+    figures.add(permissions_checked=len(created), not_owner_only=len(loose))
     assert {
         "data",
         "beian.db",

@@ -31,23 +31,23 @@ def test_racing_writers_one_history_row_per_success_and_exit_4_for_every_conflic
     store.dispose()
     look = Inspector(any_url)
     base, rows_before = look.states(), look.history_rows()
-    updates = scaled(50, 300)
+    updates = scaled(300, 1000)
     codes: Counter[int] = Counter()
     bad: list[str] = []
     guard = threading.Lock()
 
     def writer(number: int, seed: float) -> None:
         mine = random.Random(seed)
-        reader = Inspector(any_url)
+        reader = Inspector(any_url, pooled=True)
         folder = tmp_path / f"w{number}"
         folder.mkdir()
         try:
             with spawner(folder) as fork:
                 for i in range(updates):
                     ref = mine.choice(refs)
-                    seen = reader.states()[ref]
-                    step = next_event(seen.stage)
-                    argv = ["--db", any_url, "advance", ref, step["event"], "--if-version", str(seen.version)]
+                    stage, version = reader.stage_version(ref)
+                    step = next_event(stage)
+                    argv = ["--db", any_url, "advance", ref, step["event"], "--if-version", str(version)]
                     argv += ["--reason", step["reason"]] if "reason" in step else []
                     argv += ["--note", f"w{number}-{i}"]
                     done = fork.run(argv, child_env)

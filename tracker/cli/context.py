@@ -130,6 +130,25 @@ class IdType(click.ParamType):
         return value if isinstance(value, int) else inputs.parse_id(value, self.what)
 
 
+class MessageIdType(click.ParamType):
+    """An outbox message: `N` an SMS, `DN` a digest e-mail (as `beian notify list --email` shows them)."""
+
+    name = "id"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int]:
+        """("sms" or "email", the numeric id) (see `tracker.domain.inputs.parse_id`)."""
+        from tracker.domain import inputs
+
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        if text[:1] in ("D", "d"):
+            return "email", inputs.parse_id(text[1:], "digest e-mail")
+        return "sms", inputs.parse_id(text, "message")
+
+
 class VersionType(click.ParamType):
     """`--if-version N`: a version number, 1..2**31-1."""
 

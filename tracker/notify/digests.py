@@ -258,10 +258,49 @@ class DigestService(StoreService):
             message.add_alternative(row["html"], subtype="html")
         return message
 
-    def deliveries(self, limit: int | None = None) -> list[DigestDelivery]:
-        """Digest e-mails in the outbox, newest first. Raises `StorageError`."""
+    def deliveries(self, limit: int | None = None, *, status: str | None = None) -> list[DigestDelivery]:
+        """Digest e-mails in the outbox (in `status`, when given), newest first. Raises `StorageError`."""
         with self.store.unit() as session:
-            return q.deliveries(session, limit)
+            return q.deliveries(session, limit, status)
+
+    def retry(self, digest_id: int, *, force: bool = False) -> DigestDelivery:
+        """Queue a `failed` digest e-mail again, due at once (a `pending` one too); an `unknown` one only with
+        `force`, as it may have arrived (the retry keeps its Message-ID, so a mail server can drop the copy).
+
+        Raises `NotFound`, `UsageError` (another state, `unknown` without `force`, changed meanwhile),
+        `StorageError`.
+        """
+        with self.store.unit() as session:
+            current = q.get_digest(session, digest_id)
+            if current.status == "unknown" and not force:
+                raise UsageError(
+                    f"digest e-mail D{digest_id} may already have arrived (the connection broke after sending)",
+                    hint=f"ask {current.recipient}; `beian notify resolve D{digest_id}` if it came,"
+                    " else retry with --force",
+                )
+            if current.status not in ("failed", "unknown", "pending"):
+                raise UsageError(
+                    f"digest e-mail D{digest_id} is {current.status}; only failed or unknown ones are retried"
+                )
+            values: dict[str, Any] = {"status": "pending", "next_attempt_at": None}
+            if current.status != "pending":
+                values.update(attempts=0, error_message=None)
+            if not q.move_digest(session, digest_id, current.status, values, self.clock()):
+                raise UsageError(f"digest e-mail D{digest_id} changed meanwhile", hint="look again and retry")
+            return q.get_digest(session, digest_id)
+
+    def resolve(self, digest_id: int) -> DigestDelivery:
+        """Record that an `unknown` digest e-mail did arrive, so it is never sent again.
+
+        Raises `NotFound`, `UsageError` (not `unknown`, changed meanwhile), `StorageError`.
+        """
+        now = self.clock()
+        with self.store.unit() as session:
+            current = q.get_digest(session, digest_id)
+            values = {"status": "sent", "sent_at": to_db(now), "error_message": "marked as sent by hand"}
+            if current.status != "unknown" or not q.move_digest(session, digest_id, "unknown", values, now):
+                raise UsageError(f"digest e-mail D{digest_id} is {current.status}, not unknown")
+            return q.get_digest(session, digest_id)
 
     # -- schedules -------------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 it happened, so the digest outbox knows whether a retry could send a message twice.
 
 - before the message body reached the server (connecting, TLS, login, MAIL, RCPT, the DATA command): nothing
-  was delivered, a retry is safe (`retry`), unless the server refused for good (5xx: `refused`, a refused login:
-  `credentials`);
+  was delivered, a retry is safe (`retry`), unless the server refused for good (5xx: `refused`), or the set-up
+  must change first (`credentials`: a refused login, an untrusted certificate, an unusable `smtp_ca_file`);
 - after the body was sent and before the server's reply: it may have been accepted (`ambiguous`): never
   retried automatically.
 
@@ -82,6 +82,17 @@ class SmtpSender:
             return self.settings.smtp_port
         return {"ssl": 465, "starttls": 587}.get(self.settings.smtp_tls, 25)
 
+    def _tls(self) -> ssl.SSLContext:
+        """Certificates and host name checked, against `smtp_ca_file` when set, else the system's CAs."""
+        cafile = self.settings.smtp_ca_file
+        try:
+            return ssl.create_default_context(cafile=cafile or None)
+        except (OSError, ssl.SSLError) as exc:
+            # a setting to fix, like a refused login: the pass stops and the digest waits
+            raise MailError(
+                "credentials", f"cannot use smtp_ca_file {cafile}: {exc.strerror or exc}"
+            ) from None
+
     def send(self, message: EmailMessage) -> None:
         """Deliver `message` (its From, To and Message-ID set) to the server. Raises `MailError`."""
         s = self.settings
@@ -89,13 +100,11 @@ class SmtpSender:
         smtp: _Tracked | _TrackedSSL | None = None
         try:
             if s.smtp_tls == "ssl":
-                smtp = _TrackedSSL(
-                    s.smtp_host, self._port(), timeout=s.smtp_timeout, context=ssl.create_default_context()
-                )
+                smtp = _TrackedSSL(s.smtp_host, self._port(), timeout=s.smtp_timeout, context=self._tls())
             else:
                 smtp = _Tracked(s.smtp_host, self._port(), timeout=s.smtp_timeout)
             if s.smtp_tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls())
             if s.smtp_username:
                 smtp.login(s.smtp_username, self._password or "")
             smtp.send_message(message)
@@ -113,6 +122,9 @@ class SmtpSender:
             codes = [code for code, _ in exc.recipients.values()]
             kind = "refused" if codes and min(codes) >= 500 else "retry"
             raise MailError(kind, self._describe("the SMTP server refused the recipient", exc)) from None
+        except ssl.SSLCertVerificationError as exc:
+            what = "the SMTP server's certificate is not trusted (smtp_ca_file names the CA to trust)"
+            raise MailError("credentials", self._describe(what, exc)) from None
         except (smtplib.SMTPException, OSError) as exc:
             if smtp is not None and smtp.body_sent:
                 raise MailError(

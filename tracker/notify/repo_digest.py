@@ -189,10 +189,28 @@ def abandon_sending(session: Unit, older_than: datetime, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-def deliveries(session: Unit, limit: int | None = None) -> list[DigestDelivery]:
-    """Digest rows, newest first."""
+def deliveries(session: Unit, limit: int | None = None, status: str | None = None) -> list[DigestDelivery]:
+    """Digest rows (in `status`, when given), newest first."""
     statement = select(_D).order_by(_D.c.id.desc()).limit(limit)
+    if status is not None:
+        statement = statement.where(_D.c.status == status)
     return [delivery(r) for r in session.connection().execute(statement).mappings()]
+
+
+def get_digest(session: Unit, digest_id: int) -> DigestDelivery:
+    """One digest e-mail row. Raises `NotFound`."""
+    found = session.connection().execute(select(_D).where(_D.c.id == digest_id)).mappings().first()
+    if found is None:
+        raise NotFound(f"no digest e-mail D{digest_id}", hint="`beian notify list --email` shows them")
+    return delivery(found)
+
+
+def move_digest(session: Unit, digest_id: int, status: str, values: dict[str, Any], now: datetime) -> bool:
+    """Change a row still in `status`; False when it changed meanwhile."""
+    result = session.connection().execute(
+        update(_D).where(_D.c.id == digest_id, _D.c.status == status).values(**values, updated_at=to_db(now))
+    )
+    return bool(result.rowcount == 1)
 
 
 def last_until(session: Unit) -> datetime | None:

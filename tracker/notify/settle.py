@@ -102,7 +102,9 @@ def settle_unknown(
                     break
                 out.errors += 1
                 continue
-            _record(store, me, job, match, settings, clock(), out)
+            if _record(store, me, job, match, settings, clock(), out) and match is not None:
+                # a message is one row's: the next rows to this number must not take it too
+                known[job.phone] = known.get(job.phone, frozenset()) | {match.sid}
     finally:
         with store.unit() as session:
             release_checks(session, me, clock())
@@ -111,8 +113,15 @@ def settle_unknown(
 
 def _record(
     store: Store, me: str, job: Job, match: Delivery | None, settings: Settings, now: datetime, out: Settled
-) -> None:
+) -> bool:
+    """Record what the look-up found; False when the message found was meanwhile recorded for another row
+    (by another dispatcher): the row stays `unknown` and is looked up again, never sent blindly."""
     with store.unit() as session:
+        if match is not None and match.sid in repo.known_sids(session, [job.phone], [job.id])[job.phone]:
+            record_checked(session, job, me, now, status=S.UNKNOWN, message=None, retry_at=now)
+            out.errors += 1
+            log.info("outbox %s: the message found is another row's; looked up again", job.id)
+            return False
         if match is not None:
             record_sent(session, me, [(job, SendResult(match.sid, match.status), now)])
             out.found += 1
@@ -127,6 +136,7 @@ def _record(
             record_checked(session, job, me, now, status=S.PENDING, message=NOT_FOUND, retry_at=None)
             out.requeued += 1
             log.info("outbox %s to %s: %s", job.id, mask_phone(job.phone), NOT_FOUND)
+    return True
 
 
 def _reschedule(

@@ -206,3 +206,56 @@ def schedule_remove(obj: CliContext, schedule_id: int, as_json: bool) -> None:
         dump_json(schedule_json(s))
         return
     echo(f"schedule {s.id} to {s.address} removed")
+
+
+# -- the digest outbox, for `beian notify list --email`, `retry DID` and `resolve DID` ---------------
+
+
+def list_emails(obj: CliContext, status: str | None, limit: int | None, as_json: bool) -> None:
+    """`beian notify list --email`: the digest outbox, newest first, ids as D1, D2…"""
+    from tracker.notify.digests import DigestService
+
+    rows = DigestService(obj.service()).deliveries(limit, status=status)
+    if as_json:
+        dump_json([delivery_json(d) for d in rows])
+        return
+    if not rows:
+        echo("no digest e-mails")
+        return
+    table(
+        ["id", "to", "period", "status", "tries", "when", "note"],
+        [
+            [
+                f"D{d.id}",
+                d.recipient,
+                d.period,
+                d.status,
+                str(d.attempts),
+                show(d.sent_at or d.created_at),
+                d.error_message or "",
+            ]
+            for d in rows
+        ],
+    )
+
+
+def retry_email(obj: CliContext, digest_id: int, force: bool, as_json: bool) -> None:
+    """`beian notify retry DID [--force]`."""
+    from tracker.notify.digests import DigestService
+
+    d = DigestService(obj.service()).retry(digest_id, force=force)
+    if as_json:
+        dump_json(delivery_json(d))
+        return
+    echo(f"digest e-mail D{d.id} to {d.recipient} is queued again; `beian notify run` sends it")
+
+
+def resolve_email(obj: CliContext, digest_id: int, as_json: bool) -> None:
+    """`beian notify resolve DID`."""
+    from tracker.notify.digests import DigestService
+
+    d = DigestService(obj.service()).resolve(digest_id)
+    if as_json:
+        dump_json(delivery_json(d))
+        return
+    echo(f"digest e-mail D{d.id} is recorded as sent")

@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.context import CliContext, CountType, IdType, NumberType, json_option, pass_cli
+from tracker.cli.context import (
+    CliContext,
+    CountType,
+    IdType,
+    MessageIdType,
+    NumberType,
+    json_option,
+    pass_cli,
+)
 from tracker.cli.text.common import dump_json, echo, table
 from tracker.cli.text.notify import event_text, note_text, status_text
 from tracker.domain.json import dispatch_json, notification_json, preview_json, recipient_json, status_json
-from tracker.errors import NotifyError
+from tracker.errors import NotifyError, UsageError
 from tracker.timeutil import show
 
 if TYPE_CHECKING:
@@ -166,10 +174,20 @@ def preview(
 @click.option(
     "--limit", type=CountType("--limit", low=1, high=2**31 - 1), help="At most this many, newest first."
 )
+@click.option("--email", is_flag=True, help="Digest e-mails (ids D1, D2…) instead of SMS.")
 @json_option
 @pass_cli
-def list_(obj: CliContext, status: str | None, filing: str | None, limit: int | None, as_json: bool) -> None:
+def list_(
+    obj: CliContext, status: str | None, filing: str | None, limit: int | None, email: bool, as_json: bool
+) -> None:
     """List outbox messages, newest first, with their delivery status."""
+    if email:
+        if filing is not None:
+            raise UsageError("--filing goes with SMS only", hint="a digest e-mail covers many filings")
+        from tracker.cli.commands.digest import list_emails
+
+        list_emails(obj, status, limit, _json(obj, as_json))
+        return
     rows = _service(obj).notifications(filing, status=status, limit=limit)
     if _json(obj, as_json):
         dump_json([notification_json(n) for n in rows])
@@ -284,15 +302,22 @@ def run(obj: CliContext, interval: float) -> None:
 
 
 @notify.command()
-@click.argument("outbox_id", type=IdType("message"))
+@click.argument("outbox_id", metavar="ID", type=MessageIdType())
 @click.option(
     "--force", is_flag=True, help="Also resend an `unknown` message, accepting that it may arrive twice."
 )
 @json_option
 @pass_cli
-def retry(obj: CliContext, outbox_id: int, force: bool, as_json: bool) -> None:
-    """Queue a failed message again (it goes out with the next `send`, `run` or transition)."""
-    n = _service(obj).retry(outbox_id, force=force)
+def retry(obj: CliContext, outbox_id: tuple[str, int], force: bool, as_json: bool) -> None:
+    """Queue a failed message again: an SMS (ID) goes out with the next `send`, `run` or transition, a digest
+    e-mail (DID, e.g. D3) with the next `run`."""
+    channel, number = outbox_id
+    if channel == "email":
+        from tracker.cli.commands.digest import retry_email
+
+        retry_email(obj, number, force, _json(obj, as_json))
+        return
+    n = _service(obj).retry(number, force=force)
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
@@ -300,13 +325,21 @@ def retry(obj: CliContext, outbox_id: int, force: bool, as_json: bool) -> None:
 
 
 @notify.command()
-@click.argument("outbox_id", type=IdType("message"))
+@click.argument("outbox_id", metavar="ID", type=MessageIdType())
 @click.option("--sid", help="Its Twilio message SID (SM…), if you found it in the Twilio console.")
 @json_option
 @pass_cli
-def resolve(obj: CliContext, outbox_id: int, sid: str | None, as_json: bool) -> None:
-    """Record that an `unknown` message did go out, so it is never resent."""
-    n = _service(obj).resolve(outbox_id, sid=sid)
+def resolve(obj: CliContext, outbox_id: tuple[str, int], sid: str | None, as_json: bool) -> None:
+    """Record that an `unknown` message (an SMS ID, or a digest e-mail DID) did arrive, so it is never resent."""
+    channel, number = outbox_id
+    if channel == "email":
+        if sid is not None:
+            raise UsageError("--sid goes with an SMS only", hint="a digest e-mail has no Twilio SID")
+        from tracker.cli.commands.digest import resolve_email
+
+        resolve_email(obj, number, _json(obj, as_json))
+        return
+    n = _service(obj).resolve(number, sid=sid)
     if _json(obj, as_json):
         dump_json(notification_json(n))
         return
