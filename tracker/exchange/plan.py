@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -178,6 +179,11 @@ def _org_conflict(index: Index, record: ImportRecord) -> PlanItem | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _new_at(kind: Kind, stage: Stage) -> str:
+    return f"new {states.label(kind, 'both')} at {states.label(stage, 'both', kind)}"
+
+
 def _plan_new(index: Index, record: ImportRecord) -> PlanItem:
     if record.ref and record.ref.upper() in index.by_ref:
         other = index.by_ref[record.ref.upper()]
@@ -187,9 +193,7 @@ def _plan_new(index: Index, record: ImportRecord) -> PlanItem:
             record.ref,
             reason=f"{record.ref} is a {other['kind']} filing here ({other['title']})",
         )
-    changes = [
-        f"new {states.label(record.kind, 'both')} at {states.label(record.stage, 'both', record.kind)}"
-    ]
+    changes = [_new_at(record.kind, record.stage)]
     if record.filing_number:
         changes.append(f"number {record.filing_number}")
     if record.history:
