@@ -37,11 +37,29 @@ def _replay(
         if problem:
             return None, (problem,)
         number = "valid"
-    return _replay_cached(kind, stage, returned_from, algorithm_type, event, reason_given, number is not None)
+    # keyed by the enums' plain values: hashing an enum member runs Python code, a str's hash is cached
+    key = (
+        kind._value_,
+        stage._value_,
+        returned_from._value_ if returned_from else None,
+        algorithm_type._value_,
+        event._value_,
+        reason_given,
+        number is not None,
+    )
+    found = _OUTCOMES.get(key)
+    if found is None:
+        found = _OUTCOMES[key] = _outcome(
+            kind, stage, returned_from, algorithm_type, event, reason_given, number is not None
+        )
+    return found
 
 
-@lru_cache(maxsize=4096)
-def _replay_cached(
+_OUTCOMES: dict[tuple[str | bool | None, ...], tuple[Stage | None, tuple[str, ...]]] = {}
+"""Outcomes by step; bounded by the machines (kinds × stages × types × events × two flags)."""
+
+
+def _outcome(
     kind: Kind,
     stage: Stage,
     returned_from: Stage | None,

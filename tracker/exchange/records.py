@@ -94,9 +94,9 @@ class ImportRecord:
         # worked out once: validation, duplicate checks and matching each ask several times per row
         number = self.filing_number
         object.__setattr__(self, "number_key", _number_key(number) if number else None)
-        role = self.role.value if self.role else ""
+        role = self.role._value_ if self.role else ""
         object.__setattr__(
-            self, "name_key", (name_key(self.organisation), name_key(self.title), self.kind.value, role)
+            self, "name_key", (name_key(self.organisation), name_key(self.title), self.kind._value_, role)
         )
 
 

@@ -342,6 +342,10 @@ def _no_cycle_collection() -> Iterator[None]:
     try:
         yield
     finally:
+        # what the import leaves alive (its result) would all be scanned by the first collection afterwards:
+        # move it to the oldest generation instead, as a collection that found no garbage would
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 
