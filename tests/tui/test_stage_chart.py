@@ -22,9 +22,9 @@ async def test_the_chart_shows_the_report_figures_per_stage(service: FilingServi
     report = ExchangeService(service).stage_times()
     assert len(report) >= 3
     messages: list[Message] = []
-    async with make_app(service).run_test(size=(80, 24), message_hook=messages.append) as pilot:
+    app = make_app(service)
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
         await wait_for(pilot, messages, FilingsLoaded)
-        app = pilot.app
         titles = {c.title for c in dashboard_commands(app, app.screen)}
         assert "各阶段用时 Time per stage" in titles  # in the palette too
         await pilot.press("t")
