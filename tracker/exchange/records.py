@@ -49,9 +49,13 @@ class HistoryEntry:
     filing_number: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ImportRecord:
-    """One valid row: an organisation and a filing, with either a history or one stage to record as a fact."""
+    """One valid row: an organisation and a filing, with either a history or one stage to record as a fact.
+
+    Made once by validation and only read afterwards (not frozen: a frozen dataclass's constructor costs twice
+    as much, over 100,000 rows).
+    """
 
     row: int
     where: str
@@ -93,11 +97,9 @@ class ImportRecord:
     def __post_init__(self) -> None:
         # worked out once: validation, duplicate checks and matching each ask several times per row
         number = self.filing_number
-        object.__setattr__(self, "number_key", _number_key(number) if number else None)
+        self.number_key = _number_key(number) if number else None
         role = self.role._value_ if self.role else ""
-        object.__setattr__(
-            self, "name_key", (name_key(self.organisation), name_key(self.title), self.kind._value_, role)
-        )
+        self.name_key = (name_key(self.organisation), name_key(self.title), self.kind._value_, role)
 
 
 # Invisible format characters (Unicode category Cf: zero-width spaces, joiners, direction marks, BOM, soft hyphen)
