@@ -113,9 +113,12 @@ def insert_filings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     before = conn.execute(select(func.max(FILING.c.id))).scalar() or 0
     columns = (*rows[0], "title_key")
     _insert_many(conn, FILING, columns, [(*row.values(), sort_key(row["title"])) for row in rows])
-    found = conn.execute(select(FILING.c.ref, FILING.c.id).where(FILING.c.id > before))
-    ids: dict[str, int] = {str(ref): int(fid) for ref, fid in found}
-    return [int(ids[row["ref"]]) for row in rows]
+    if conn.dialect.name == "sqlite":  # plain driver rows: no result processing for 100,000 pairs
+        found: Any = conn.exec_driver_sql("SELECT ref, id FROM filing WHERE id > ?", (before,))
+    else:
+        found = conn.execute(select(FILING.c.ref, FILING.c.id).where(FILING.c.id > before))
+    ids: dict[str, int] = dict(found.fetchall())
+    return [ids[row["ref"]] for row in rows]
 
 
 TRANSITION_COLUMNS = (
