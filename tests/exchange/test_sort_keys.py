@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.exchange.test_service import close, exchange_on
 from tests.helpers.clock import FakeClock
+from tests.helpers.exchange import close, exchange_on
 from tracker.domain import FilingQuery
 
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from states import Kind, Stage
-from tests.exchange.test_service import DATA, close, exchange_on, portfolio
 from tests.helpers.clock import FakeClock
+from tests.helpers.exchange import DATA, close, exchange_on, portfolio
 from tracker.exchange.service import ExchangeService
 
 
