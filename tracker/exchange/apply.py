@@ -5,7 +5,6 @@ filings, all inside the caller's transaction; and the file of rejected rows for 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -113,7 +112,7 @@ def _organisations(
     return ids
 
 
-_REF_SHAPE = {kind.value: re.compile(rf"{prefix}-(\d{{1,8}})") for kind, prefix in REF_PREFIX.items()}
+_REF_START = {kind.value: f"{prefix}-" for kind, prefix in REF_PREFIX.items()}
 
 
 def _new_filing(
@@ -122,9 +121,11 @@ def _new_filing(
     kind = record.kind
     kind_name = kind._value_  # enum values as plain attributes: `.value` and enum hashing run Python code
     ref, seq = None, None
-    match = _REF_SHAPE[kind_name].fullmatch(record.ref or "")
-    if match and record.ref and record.ref.upper() not in taken:
-        ref, seq = record.ref.upper(), int(match[1])
+    given = record.ref.upper() if record.ref else ""
+    prefix = _REF_START[kind_name]
+    digits = given[len(prefix) :] if given.startswith(prefix) else ""
+    if 0 < len(digits) <= 8 and digits.isdecimal() and given not in taken:  # `PREFIX-NNNN`, kept as given
+        ref, seq = given, int(digits)
     if ref is None or seq is None:
         seq = index.seqs.get(kind_name, 0) + 1
         ref = xrepo.make_ref(kind, seq)
@@ -165,9 +166,9 @@ def _new_filing(
         "change_date": record.change_date,
         "termination_date": record.termination_date,
         "description": record.description,
-        "created_at": to_db(min(created, now)),
+        "created_at": _utc(created if created < now else now),
         "updated_at": now,
-        "stage_entered_at": to_db(entered),
+        "stage_entered_at": _utc(entered),
     }
 
 
