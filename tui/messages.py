@@ -23,6 +23,7 @@ from tracker.domain import (
     Organisation,
     Transition,
 )
+from tui.view.bars import StageBar
 from tui.view.cells import DeadlineCell
 
 Page = tuple[Filing, ...]
@@ -212,3 +213,10 @@ class ViewExported(Message, bubble=False):
 
     path: Path
     rows: int
+
+
+@dataclass
+class StageTimesLoaded(Message, bubble=False):
+    """Working days per stage over the whole history (the status report's figures), one bar per stage."""
+
+    bars: tuple[StageBar, ...]

@@ -5,7 +5,6 @@ filings, all inside the caller's transaction; and the file of rejected rows for 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -57,7 +56,7 @@ def apply_plan(
     for item in new:
         filings.append(_new_filing(index, item.record, org_ids, now, taken))
     ids = xrepo.insert_filings(conn, filings)
-    transitions: list[dict[str, Any]] = []
+    transitions: list[tuple[Any, ...]] = []
     for item, values, filing_id in zip(new, filings, ids, strict=True):
         transitions += _new_history(item.record, filing_id, values, now, f"{note}, {item.record.where}")
         if progress is not None and len(transitions) % 5000 < len(item.record.history) + 1:
@@ -113,41 +112,52 @@ def _organisations(
     return ids
 
 
+_REF_START = {kind.value: f"{prefix}-" for kind, prefix in REF_PREFIX.items()}
+
+
 def _new_filing(
     index: Index, record: ImportRecord, org_ids: dict[str, int], now: datetime, taken: set[str]
 ) -> dict[str, Any]:
     kind = record.kind
+    kind_name = kind._value_  # enum values as plain attributes: `.value` and enum hashing run Python code
     ref, seq = None, None
-    match = re.fullmatch(rf"{REF_PREFIX[kind]}-(\d{{1,8}})", record.ref or "")
-    if match and record.ref and record.ref.upper() not in taken:
-        ref, seq = record.ref.upper(), int(match[1])
+    given = record.ref.upper() if record.ref else ""
+    prefix = _REF_START[kind_name]
+    digits = given[len(prefix) :] if given.startswith(prefix) else ""
+    if 0 < len(digits) <= 8 and digits.isdecimal() and given not in taken:  # `PREFIX-NNNN`, kept as given
+        ref, seq = given, int(digits)
     if ref is None or seq is None:
-        seq = index.seqs.get(kind.value, 0) + 1
+        seq = index.seqs.get(kind_name, 0) + 1
         ref = xrepo.make_ref(kind, seq)
         while ref in taken:
             seq += 1
             ref = xrepo.make_ref(kind, seq)
-    index.seqs[kind.value] = max(index.seqs.get(kind.value, 0), seq)
+    index.seqs[kind_name] = max(index.seqs.get(kind_name, 0), seq)
     taken.add(ref)
     history = record.history
-    entered = history[-1].effective_at if history else _fact_time(record, now)
-    created = (history[0].recorded_at or history[0].effective_at) if history else now
-    returns = (
-        sum(1 for h in history if h.event is Event.RETURN_FOR_REVISION) if history else (record.returns or 0)
-    )
-    returned_from = _returned_from(history) if history else record.returned_from
+    if history:
+        entered = history[-1].effective_at
+        created = history[0].recorded_at or history[0].effective_at
+        returns = 0
+        for h in history:
+            if h.event is Event.RETURN_FOR_REVISION:
+                returns += 1
+        returned_from = _returned_from(history) if returns else None
+    else:
+        entered, created = _fact_time(record, now), now
+        returns, returned_from = record.returns or 0, record.returned_from
     return {
         "ref": ref,
         "seq": seq,
-        "kind": kind.value,
+        "kind": kind_name,
         "title": record.title,
         "organisation_id": org_ids[name_key(record.organisation)],
         "role": _default_role(record),
         "algorithm_type": _default_type(record),
         "upstream_model": record.upstream_model,
         "upstream_filing_number": record.upstream_filing_number,
-        "stage": record.stage.value,
-        "returned_from": returned_from.value if returned_from else None,
+        "stage": record.stage._value_,
+        "returned_from": returned_from._value_ if returned_from else None,
         "returns": returns,
         "filing_number": record.filing_number,
         "version": 1,
@@ -156,15 +166,15 @@ def _new_filing(
         "change_date": record.change_date,
         "termination_date": record.termination_date,
         "description": record.description,
-        "created_at": to_db(min(created, now)),
+        "created_at": _utc(created if created < now else now),
         "updated_at": now,
-        "stage_entered_at": to_db(entered),
+        "stage_entered_at": _utc(entered),
     }
 
 
 def _new_history(
     record: ImportRecord, filing_id: int, values: dict[str, Any], now: datetime, note: str
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
     if record.history:
         return [_transition_row(filing_id, h, now) for h in record.history]
     initial = states.initial_stage(record.kind)
@@ -185,10 +195,10 @@ def _new_history(
 
 def _change(
     conn: Any, item: PlanItem, found: dict[str, Any], now: datetime, note: str
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
     record = item.record
     values = field_values(record, found)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     if item.action == "approve":
         # The list is the regulator's word: the approval is recorded from whichever review stage the filing
         # is in (the stages between were not recorded here), as one imported fact.
@@ -304,17 +314,20 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is UTC else to_db(moment)
 
 
-def _transition_row(filing_id: int, entry: HistoryEntry, now: datetime) -> dict[str, Any]:
-    return {
-        "filing_id": filing_id,
-        "event": entry.event.value,
-        "from_stage": entry.from_stage.value,
-        "to_stage": entry.to_stage.value,
-        "effective_at": _utc(entry.effective_at),
-        "recorded_at": _utc(entry.recorded_at or now),
-        "actor": entry.actor,
-        "source": entry.source[:16],
-        "note": entry.note,
-        "reason": entry.reason,
-        "filing_number": entry.filing_number,
-    }
+def _transition_row(filing_id: int, entry: HistoryEntry, now: datetime) -> tuple[Any, ...]:
+    """A history row's values in `xrepo.TRANSITION_COLUMNS` order."""
+    recorded = entry.recorded_at
+    effective = entry.effective_at
+    return (
+        filing_id,
+        entry.event._value_,  # `_value_`: `.value` is a property, slow over 400,000 rows
+        entry.from_stage._value_,
+        entry.to_stage._value_,
+        effective if effective.tzinfo is UTC else to_db(effective),
+        now if recorded is None else _utc(recorded),
+        entry.actor,
+        entry.source[:16],
+        entry.note,
+        entry.reason,
+        entry.filing_number,
+    )

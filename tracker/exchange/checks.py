@@ -36,28 +36,33 @@ class RowCheck:
 
     def __init__(self, row: RawRow) -> None:
         self.row = row
+        self.cells = row.cells
         self.problems: list[Problem] = []
         self.notes: list[str] = []
         self.failed_fields: set[str] = set()
 
     def cell(self, name: str) -> Cell | None:
-        return self.row.cells.get(name)
+        return self.cells.get(name)
 
     def text(self, name: str, *, limit: int | None = None, multiline: bool = False) -> str | None:
-        cell = self.cell(name)
+        cell = self.cells.get(name)
         if cell is None or cell.formula:
             return None
         value = cell.value
         if value is None:
             return None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, datetime | date):
-            value = value.isoformat()
-        if isinstance(value, list | dict):
-            self.fail(name, json.dumps(value, ensure_ascii=False), "expected text, not a JSON list or object")
-            return None
-        text = unescape_cell(str(value))
+        if type(value) is not str:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, datetime | date):
+                value = value.isoformat()
+            if isinstance(value, list | dict):
+                self.fail(
+                    name, json.dumps(value, ensure_ascii=False), "expected text, not a JSON list or object"
+                )
+                return None
+            value = str(value)
+        text = unescape_cell(value) if value[:1] == "'" else value
         if _CONTROL.search(text):
             self.fail(name, text, "contains control characters")
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,29 @@ def _replay(
         if problem:
             return None, (problem,)
         number = "valid"
-    return _replay_cached(kind, stage, returned_from, algorithm_type, event, reason_given, number is not None)
+    # keyed by the enums' plain values: hashing an enum member runs Python code, a str's hash is cached
+    key = (
+        kind._value_,
+        stage._value_,
+        returned_from._value_ if returned_from else None,
+        algorithm_type._value_,
+        event._value_,
+        reason_given,
+        number is not None,
+    )
+    found = _OUTCOMES.get(key)
+    if found is None:
+        found = _OUTCOMES[key] = _outcome(
+            kind, stage, returned_from, algorithm_type, event, reason_given, number is not None
+        )
+    return found
 
 
-@lru_cache(maxsize=4096)
-def _replay_cached(
+_OUTCOMES: dict[tuple[str | bool | None, ...], tuple[Stage | None, tuple[str, ...]]] = {}
+"""Outcomes by step; bounded by the machines (kinds × stages × types × events × two flags)."""
+
+
+def _outcome(
     kind: Kind,
     stage: Stage,
     returned_from: Stage | None,
@@ -79,6 +97,12 @@ def _opt(value: Any) -> str | None:
     return text[:20_000] or None
 
 
+_moment = lru_cache(maxsize=65_536)(parse_moment)
+"""`parse_moment` of text, remembered: a portfolio's histories share many of their times."""
+_FIRST = datetime.combine(EARLIEST, time(0), tzinfo=UTC)
+_AFTER_LAST = datetime.combine(LATEST, time(0), tzinfo=UTC) + timedelta(days=1)
+
+
 def history_number(history: tuple[HistoryEntry, ...]) -> str | None:
     """The filing number the history's latest approval recorded."""
     for entry in reversed(history):
@@ -111,60 +135,70 @@ def read_history(
     previous: datetime | None = None
     entries: list[HistoryEntry] = []
     for index, item in enumerate(value, start=1):
-        where = f"event {index}"
         if not isinstance(item, dict) or "event" not in item:
             check.fail(
-                "history", json.dumps(item, ensure_ascii=False), f"{where}: expected an object with an event"
+                "history",
+                json.dumps(item, ensure_ascii=False),
+                f"event {index}: expected an object with an event",
             )
             return ()
+        get = item.get
         try:
             event = _parse_event(str(item["event"]))
         except UnknownName as exc:
-            check.fail("history", str(item["event"]), f"{where}: {exc}")
+            check.fail("history", str(item["event"]), f"event {index}: {exc}")
             return ()
-        at = parse_moment(item.get("effective_at") or item.get("at") or "")
+        when = get("effective_at") or get("at") or ""
+        at = _moment(when) if isinstance(when, str) else parse_moment(when)
         if at is None:
-            check.fail("history", str(item.get("effective_at", "")), f"{where}: no valid effective_at time")
+            check.fail("history", str(get("effective_at", "")), f"event {index}: no valid effective_at time")
             return ()
-        if not EARLIEST <= at.date() <= LATEST:
-            check.fail("history", at.isoformat(), f"{where}: outside {EARLIEST.year}–{LATEST.year}")
+        if not _FIRST <= at < _AFTER_LAST:
+            check.fail("history", at.isoformat(), f"event {index}: outside {EARLIEST.year}–{LATEST.year}")
             return ()
         if previous is not None and at < previous:
             check.fail(
                 "history",
                 at.isoformat(),
-                f"{where} ({event.value}) is before the previous event ({previous.isoformat()}): history goes backwards",
+                f"event {index} ({event.value}) is before the previous event ({previous.isoformat()}): "
+                "history goes backwards",
             )
             return ()
-        reason = _opt(item.get("reason"))
-        typed_number = _opt(item.get("filing_number"))
-        number = typed_number
-        if event is Event.APPROVE and typed_number and kind is not Kind.ENTITY:
+        reason = get("reason")
+        if reason is not None:  # absent fields skip the call: 400,000 events, most without them
+            reason = _opt(reason)
+        number = get("filing_number")
+        if number is not None:
+            number = _opt(number)
+        if event is Event.APPROVE and number and kind is not Kind.ENTITY:
             try:
-                number = states.extract_filing_number(typed_number, kind).number
+                number = states.extract_filing_number(number, kind).number
             except states.FilingNumberError as exc:
-                check.fail("history", typed_number, f"{where}: {exc}")
+                check.fail("history", number, f"event {index}: {exc}")
                 return ()
         algo = algorithm_type or _type_from_number(number) or AlgorithmType.GENERATIVE
         dest, refusals = _replay(
             kind, stage, returned_from, algo, event, bool(reason and reason.strip()), number
         )
         if dest is None:
-            check.fail("history", event.value, f"{where}: {'; '.join(refusals)}")
+            check.fail("history", event.value, f"event {index}: {'; '.join(refusals)}")
             return ()
-        recorded = parse_moment(item["recorded_at"]) if item.get("recorded_at") else None
+        recorded = get("recorded_at")
+        actor = get("actor") or get("by")
+        source = get("source")
+        note = get("note")
         entries.append(
             HistoryEntry(
-                event=event,
-                from_stage=stage,
-                to_stage=dest,
-                effective_at=at,
-                recorded_at=recorded,
-                actor=(_opt(item.get("actor") or item.get("by")) or None),
-                source=(_opt(item.get("source")) or HISTORY_SOURCE)[:16],
-                note=_opt(item.get("note")),
-                reason=reason,
-                filing_number=number if event is Event.APPROVE else None,
+                event,
+                stage,
+                dest,
+                at,
+                parse_moment(recorded) if recorded else None,
+                None if actor is None else _opt(actor),
+                HISTORY_SOURCE if source is None else (_opt(source) or HISTORY_SOURCE)[:16],
+                None if note is None else _opt(note),
+                reason,
+                number if event is Event.APPROVE else None,
             )
         )
         if event is Event.RETURN_FOR_REVISION:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,29 +154,38 @@ def _match(index: Index, record: ImportRecord) -> dict[str, Any] | None:
         found = index.by_number.get(record.number_key)
         if found is not None:
             return found
-    same = index.by_name.get((name_key(record.organisation), name_key(record.title), record.kind.value), [])
-    if record.role:
-        same = [r for r in same if (r["role"] or "") == record.role.value]
+    organisation, title, kind, role = record.name_key
+    same = index.by_name.get((organisation, title, kind))
+    if not same:
+        return None
+    if role:
+        same = [r for r in same if (r["role"] or "") == role]
     return same[0] if len(same) == 1 else None
 
 
 def _org_conflict(index: Index, record: ImportRecord) -> PlanItem | None:
-    org = index.orgs_by_name.get(name_key(record.organisation))
-    if record.credit_code:
-        holder = index.orgs_by_code.get(record.credit_code)
-        if holder is not None and name_key(holder.name) != name_key(record.organisation):
-            return PlanItem(
-                "conflict",
-                record,
-                reason=f"credit code {record.credit_code} belongs to {holder.name} in this database",
-            )
-        if org is not None and org.credit_code and org.credit_code != record.credit_code:
-            return PlanItem(
-                "conflict",
-                record,
-                reason=f"{org.name} has credit code {org.credit_code} in this database, the file says {record.credit_code}",
-            )
+    if not record.credit_code:
+        return None
+    holder = index.orgs_by_code.get(record.credit_code)
+    if holder is not None and name_key(holder.name) != record.name_key[0]:
+        return PlanItem(
+            "conflict",
+            record,
+            reason=f"credit code {record.credit_code} belongs to {holder.name} in this database",
+        )
+    org = index.orgs_by_name.get(record.name_key[0])
+    if org is not None and org.credit_code and org.credit_code != record.credit_code:
+        return PlanItem(
+            "conflict",
+            record,
+            reason=f"{org.name} has credit code {org.credit_code} in this database, the file says {record.credit_code}",
+        )
     return None
+
+
+@lru_cache(maxsize=256)
+def _new_at(kind: Kind, stage: Stage) -> str:
+    return f"new {states.label(kind, 'both')} at {states.label(stage, 'both', kind)}"
 
 
 def _plan_new(index: Index, record: ImportRecord) -> PlanItem:
@@ -187,9 +197,7 @@ def _plan_new(index: Index, record: ImportRecord) -> PlanItem:
             record.ref,
             reason=f"{record.ref} is a {other['kind']} filing here ({other['title']})",
         )
-    changes = [
-        f"new {states.label(record.kind, 'both')} at {states.label(record.stage, 'both', record.kind)}"
-    ]
+    changes = [_new_at(record.kind, record.stage)]
     if record.filing_number:
         changes.append(f"number {record.filing_number}")
     if record.history:

@@ -299,8 +299,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progress | None) -> None:
     table.encoding = "utf-8"
+    targets: dict[str, str | None] = {}  # key → field, worked out once per distinct key
     table.layouts.append(Layout.SPREADSHEET)
     with path.open("rb") as handle:
         number = 0
@@ -322,7 +326,7 @@ def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progre
             if not text.strip():
                 continue
             try:
-                data = json.loads(text, object_pairs_hook=_no_duplicates)
+                data = _JSON.decode(text)
             except RecursionError:
                 raise ImportFileError(f"{path.name}, line {number}: nested too deeply") from None
             except ValueError as exc:
@@ -333,7 +337,10 @@ def _read_jsonl(path: Path, table: Table, maps: dict[str, str], progress: Progre
                 )
             cells: dict[str, Cell] = {}
             for key, value in data.items():
-                target = maps.get(normalise_header(key)) or field_for(key)
+                if key in targets:
+                    target = targets[key]
+                else:
+                    target = targets[key] = maps.get(normalise_header(key)) or field_for(key)
                 if target is None:
                     if key not in table.ignored_columns:
                         table.ignored_columns.append(key)

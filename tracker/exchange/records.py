@@ -49,9 +49,13 @@ class HistoryEntry:
     filing_number: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ImportRecord:
-    """One valid row: an organisation and a filing, with either a history or one stage to record as a fact."""
+    """One valid row: an organisation and a filing, with either a history or one stage to record as a fact.
+
+    Made once by validation and only read afterwards (not frozen: a frozen dataclass's constructor costs twice
+    as much, over 100,000 rows).
+    """
 
     row: int
     where: str
@@ -82,19 +86,20 @@ class ImportRecord:
     columns: dict[str, str] = field(default_factory=dict, compare=False)
     """Field → the column's name as written in the file (for reports)."""
 
-    @property
-    def number_key(self) -> str | None:
-        """The filing number's uniqueness key (case-insensitive), if it has one."""
-        return _number_key(self.filing_number) if self.filing_number else None
+    number_key: str | None = field(init=False, compare=False, repr=False)
+    """The filing number's uniqueness key (case-insensitive), if it has one."""
+    name_key: tuple[str, str, str, str] = field(init=False, compare=False, repr=False)
+    """(organisation, title, kind, role) as compared: names NFKC, case-folded, spaces collapsed.
 
-    @property
-    def name_key(self) -> tuple[str, str, str, str]:
-        """(organisation, title, kind, role) as compared: names NFKC, case-folded, spaces collapsed.
+    One algorithm filed in both roles (服务提供者 and 服务技术支持者) is two filings with two numbers.
+    """
 
-        One algorithm filed in both roles (服务提供者 and 服务技术支持者) is two filings with two numbers.
-        """
-        role = self.role.value if self.role else ""
-        return name_key(self.organisation), name_key(self.title), self.kind.value, role
+    def __post_init__(self) -> None:
+        # worked out once: validation, duplicate checks and matching each ask several times per row
+        number = self.filing_number
+        self.number_key = _number_key(number) if number else None
+        role = self.role._value_ if self.role else ""
+        self.name_key = (name_key(self.organisation), name_key(self.title), self.kind._value_, role)
 
 
 # Invisible format characters (Unicode category Cf: zero-width spaces, joiners, direction marks, BOM, soft hyphen)

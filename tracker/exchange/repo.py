@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, case, func, insert, select, update
 
+from tracker.filings.collation import sort_key
 from tracker.filings.repo import filing_from_mapping, make_ref, transition_from_mapping
 from tracker.store.tables import FilingRow, OrganisationRow, TransitionRow
 from tracker.timeutil import to_utc
@@ -91,9 +92,10 @@ def max_seqs(conn: Connection) -> dict[str, int]:
 
 
 def insert_organisations(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert organisations; their ids in the order given."""
+    """Insert organisations (with their pinyin sort keys); their ids in the order given."""
     if not rows:
         return []
+    rows = [{**row, "name_key": sort_key(row["name"])} for row in rows]
     statement = insert(ORGANISATION).returning(ORGANISATION.c.id, sort_by_parameter_order=True)
     return [int(r[0]) for r in conn.execute(statement, rows)]
 
@@ -104,46 +106,74 @@ def update_organisation(conn: Connection, organisation_id: int, values: dict[str
 
 
 def insert_filings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert filings in batches; their ids in the order given (looked up by reference afterwards)."""
+    """Insert filings in batches, with their pinyin sort keys; their ids in the order given (looked up by
+    reference afterwards)."""
     if not rows:
         return []
     before = conn.execute(select(func.max(FILING.c.id))).scalar() or 0
-    _insert_many(conn, FILING, rows)
-    found = conn.execute(select(FILING.c.ref, FILING.c.id).where(FILING.c.id > before))
-    ids: dict[str, int] = {str(ref): int(fid) for ref, fid in found}
-    return [int(ids[row["ref"]]) for row in rows]
+    columns = (*rows[0], "title_key")
+    _insert_many(conn, FILING, columns, [(*row.values(), sort_key(row["title"])) for row in rows])
+    if conn.dialect.name == "sqlite":  # plain driver rows: no result processing for 100,000 pairs
+        found: Any = conn.exec_driver_sql("SELECT ref, id FROM filing WHERE id > ?", (before,))
+    else:
+        found = conn.execute(select(FILING.c.ref, FILING.c.id).where(FILING.c.id > before))
+    ids: dict[str, int] = dict(found.fetchall())
+    return [ids[row["ref"]] for row in rows]
 
 
-def insert_transitions(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append history rows in batches (executemany); the filings' stored next due dates are computed again."""
+TRANSITION_COLUMNS = (
+    "filing_id",
+    "event",
+    "from_stage",
+    "to_stage",
+    "effective_at",
+    "recorded_at",
+    "actor",
+    "source",
+    "note",
+    "reason",
+    "filing_number",
+)
+"""The order of the values of a history row given to `insert_transitions`."""
+
+
+def insert_transitions(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Append history rows (values in `TRANSITION_COLUMNS` order) in batches (executemany); the filings'
+    stored next due dates are computed again."""
     from tracker.filings.repo_due import forget_next_due
 
-    _insert_many(conn, TRANSITION, rows)
-    forget_next_due(conn, (row["filing_id"] for row in rows))
+    _insert_many(conn, TRANSITION, TRANSITION_COLUMNS, rows)
+    forget_next_due(conn, (row[0] for row in rows))
 
 
-def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """`executemany` in batches. On SQLite the values go through the columns' own bind processors and straight
-    to the driver: the same stored text as a Core insert, without its per-row bookkeeping (a third of an
-    import's time at 100,000 filings)."""
+def _insert_many(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """`executemany` in batches of rows given as tuples in `columns` order (every row the same columns).
+
+    On SQLite the values go through the columns' own bind processors and straight to the driver: the same
+    stored text as a Core insert, without its per-row bookkeeping; each distinct value is converted once (an
+    import's rows share their recorded time and many dates)."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
         for start in range(0, len(rows), BATCH):
-            conn.execute(insert(table), rows[start : start + BATCH])
+            conn.execute(
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows[start : start + BATCH]]
+            )
         return
-    columns = list(rows[0])
     processors = [
-        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in columns
+        (i, process, {None: None})
+        for i, name in enumerate(columns)
+        if (process := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None
     ]
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    pairs = list(zip(columns, processors, strict=True))
     for start in range(0, len(rows), BATCH):
-        data = [
-            tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs)
-            for row in rows[start : start + BATCH]
-        ]
-        conn.exec_driver_sql(sql, data)
+        batch = rows[start : start + BATCH]
+        if processors:
+            values = list(zip(*batch, strict=True))
+            for i, process, memo in processors:
+                values[i] = tuple(memo[v] if v in memo else memo.setdefault(v, process(v)) for v in values[i])
+            batch = list(zip(*values, strict=True))
+        conn.exec_driver_sql(sql, batch)
 
 
 _UPDATE_CHECKED = update(FILING).where(
@@ -152,7 +182,10 @@ _UPDATE_CHECKED = update(FILING).where(
 
 
 def update_filing(conn: Connection, filing_id: int, version: int, values: dict[str, Any]) -> bool:
-    """UPDATE … WHERE version matches, bumping it; False when someone changed the filing meanwhile."""
+    """UPDATE … WHERE version matches, bumping it (and the sort key with the title); False when someone changed
+    the filing meanwhile."""
+    if "title" in values:
+        values = {**values, "title_key": sort_key(values["title"])}
     statement = _UPDATE_CHECKED.values(version=version + 1, **{**values, "next_due_stamp": None})
     return conn.execute(statement, {"match_id": filing_id, "match_version": version}).rowcount == 1
 

@@ -35,6 +35,27 @@ class StageTime:
         return text if self.kind is Kind.ALGORITHM else f"{label(self.kind, 'zh')} · {text}"
 
 
+def stage_time_rows(spent: dict[tuple[Kind, Stage], dict[float, int]]) -> tuple[StageTime, ...]:
+    """`StageTime`s from tallies {(kind, stage): {working days: visits}}, by kind then stage in the machines'
+    order; the median is that of every visit (the mean of the two middle ones for an even count)."""
+    kinds, stages = {k: i for i, k in enumerate(Kind)}, {s: i for i, s in enumerate(Stage)}
+    out = []
+    for kind, stage in sorted(spent, key=lambda ks: (kinds[ks[0]], stages[ks[1]])):
+        tally = sorted(spent[(kind, stage)].items())
+        visits = sum(n for _, n in tally)
+        middle = [_nth(tally, (visits - 1) // 2), _nth(tally, visits // 2)]
+        out.append(StageTime(kind, stage, visits, (middle[0] + middle[1]) / 2, tally[-1][0]))
+    return tuple(out)
+
+
+def _nth(tally: list[tuple[float, int]], index: int) -> float:
+    for value, n in tally:
+        if index < n:
+            return value
+        index -= n
+    raise IndexError(index)
+
+
 @dataclass(frozen=True, slots=True)
 class ApprovedItem:
     """A filing approved in the period, with its number."""

@@ -55,6 +55,7 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
         Binding("s", "cycle_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse sort"),
         Binding("b", "toggle_stages", "Stages"),
+        Binding("t", "stage_times", "Time per stage", show=False),
         Binding("c", "copy_ref", "Copy ref", show=False),
         Binding("C", "copy_number", "Copy number", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from tracker.domain import Filing, FilingQuery
 from tracker.errors import TrackerError, UsageError
 from tui.messages import ViewExported
+from tui.screens.dialogs.stage_times import StageTimesScreen
 from tui.screens.host import UsesHost
 from tui.view.labels import pick
 from tui.widgets.filing_table import FilingTable
@@ -191,6 +192,10 @@ class DashboardTools(UsesHost):
         """Hide or show the stage list (the choice holds whatever the width)."""
         self.stages_shown = not self.query_one(StageFunnel).display
         self._place_stages()
+
+    def action_stage_times(self) -> None:
+        """Open the chart of working days per stage (the status report's figures)."""
+        self.app.push_screen(StageTimesScreen())
 
     def action_copy_ref(self) -> None:
         """Copy the selected filing's reference to the clipboard."""

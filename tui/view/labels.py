@@ -137,6 +137,7 @@ KEY_LABELS: dict[str, tuple[str, str]] = {
     "reverse_sort": ("反向排序", "Reverse sort"),
     "reload": ("重新加载", "Reload"),
     "toggle_stages": ("阶段栏", "Stages"),
+    "stage_times": ("各阶段用时", "Time per stage"),
     "copy_ref": ("复制编号", "Copy ref"),
     "copy_number": ("复制备案号", "Copy number"),
     "cancel": ("取消", "Cancel"),
