@@ -22,7 +22,7 @@ from tracker.cli.main import _register_commands, cli
 ORG = "北京星河智算科技有限公司"
 CODE = "91110108MA01A2B3CF"
 NUMBER = "网信算备110108555010101260013号"
-HEAD = "0007_next_due"
+HEAD = "0008_fill_sort_keys"
 
 
 def tick_materials(url: str, ref: str) -> None:

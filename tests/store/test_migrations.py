@@ -142,3 +142,33 @@ def test_a_command_on_an_old_database_asks_for_init(
         assert store.schema_revision() == "0002"  # nothing but init upgrades
     finally:
         store.dispose()
+
+
+def test_init_gives_rows_imported_without_a_sort_key_their_pinyin_key(
+    empty_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _at_revision(empty_url, "0007_next_due")
+    _fill_0001(store)
+    with store.engine.begin() as conn:  # as an import before 0008 left them: no keys at all
+        conn.execute(
+            text(
+                "INSERT INTO organisation (id, name, created_at) VALUES (2, '上海云帆数据服务有限公司', :t)"
+            ).bindparams(t=WHEN)
+        )
+        conn.execute(text("UPDATE organisation SET name_key = NULL"))
+        conn.execute(text("UPDATE filing SET title_key = NULL"))
+    store.dispose()
+
+    code, out, err = _beian(capsys, "--db", empty_url, "init")
+    assert code == 0, err
+
+    store = open_store(empty_url)
+    try:
+        with store.engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT name, name_key FROM organisation")).all())
+            missing = conn.execute(text("SELECT count(*) FROM filing WHERE title_key IS NULL")).scalar()
+    finally:
+        store.dispose()
+    assert missing == 0 and None not in keys.values()
+    # 北京 (běijīng) before 上海 (shànghǎi), which code-point order would reverse
+    assert keys["北京星河智算科技有限公司"] < keys["上海云帆数据服务有限公司"]

@@ -53,7 +53,7 @@ class Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-SCHEMA_HEAD = "0007_next_due"
+SCHEMA_HEAD = "0008_fill_sort_keys"
 """The Alembic revision this code expects; `tests/test_migrations.py` checks it is the migrations' head."""
 
 
