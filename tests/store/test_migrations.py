@@ -165,10 +165,12 @@ def test_init_gives_rows_imported_without_a_sort_key_their_pinyin_key(
     store = open_store(empty_url)
     try:
         with store.engine.connect() as conn:
-            keys = dict(conn.execute(text("SELECT name, name_key FROM organisation")).all())
+            keys: dict[str, str | None] = dict(
+                conn.execute(text("SELECT name, name_key FROM organisation")).all()
+            )
             missing = conn.execute(text("SELECT count(*) FROM filing WHERE title_key IS NULL")).scalar()
     finally:
         store.dispose()
     assert missing == 0 and None not in keys.values()
     # 北京 (běijīng) before 上海 (shànghǎi), which code-point order would reverse
-    assert keys["北京星河智算科技有限公司"] < keys["上海云帆数据服务有限公司"]
+    assert str(keys["北京星河智算科技有限公司"]) < str(keys["上海云帆数据服务有限公司"])

@@ -84,6 +84,19 @@ def _stage(kind: str, stage: str) -> str:
         return stage
 
 
+def _cycle_start(kind: str, steps: Sequence[Step]) -> int | None:
+    """Index of the step that opened the latest review cycle (a submission, not a resubmission), or None."""
+    start: int | None = None
+    for i, step in enumerate(steps):
+        if (
+            _review(kind, step.to_stage)
+            and not _review(kind, step.from_stage)
+            and step.from_stage != Stage.RETURNED.value
+        ):
+            start = i
+    return start
+
+
 def compute_clock(
     filing_id: int,
     ref: str,
@@ -98,14 +111,7 @@ def compute_clock(
 
     The latest review cycle counts: a filing approved, changed and submitted anew is timed from that submission.
     """
-    start: int | None = None
-    for i, step in enumerate(steps):
-        if (
-            _review(kind, step.to_stage)
-            and not _review(kind, step.from_stage)
-            and step.from_stage != Stage.RETURNED.value
-        ):
-            start = i
+    start = _cycle_start(kind, steps)
     if start is None:
         return RegulatorClock(
             filing_id, ref, None, None, None, 0, 0, 0, 0, rule.limit, rule.policy, basis=rule.basis
@@ -163,14 +169,7 @@ def resumed_days(kind: str, steps: Sequence[Step], *, count: Count, rule: ClockR
     """
     if rule.policy != "resume":
         return 0
-    start: int | None = None
-    for i, step in enumerate(steps):
-        if (
-            _review(kind, step.to_stage)
-            and not _review(kind, step.from_stage)
-            and step.from_stage != Stage.RETURNED.value
-        ):
-            start = i
+    start = _cycle_start(kind, steps)
     if start is None:
         return 0
     last: int | None = None

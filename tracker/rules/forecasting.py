@@ -13,32 +13,20 @@ from tracker.domain import Forecast
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
 from tracker.rules.forecast import StageSample, forecast
+from tracker.rules.host import RulesHost
 from tracker.rules.inforce import RuleChange, RulesInForce, changes_between, rules_on
 from tracker.store.revision import read_revision
 from tracker.timeutil import beijing_date
 
 if TYPE_CHECKING:
-    from tracker.rules.calendar import WorkCalendar
-    from tracker.rules.model import RuleSet
     from tracker.store.db import Session, Store
 
 
-class ForecastMixin:
+class ForecastMixin(RulesHost):
     """The forecast and rules-in-force methods of `RulesService`."""
 
     store: Store
     _samples: tuple[int, dict[Kind, list[StageSample]]] | None
-
-    @property
-    def rules(self) -> RuleSet:  # provided by RulesService
-        raise NotImplementedError
-
-    @property
-    def calendar(self) -> WorkCalendar:  # provided by RulesService
-        raise NotImplementedError
-
-    def today(self) -> date:  # provided by RulesService
-        raise NotImplementedError
 
     def _history(self, session: Session) -> dict[Kind, list[StageSample]]:
         revision = read_revision(session)

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.filings import repo_due
+from tracker.rules.host import RulesHost
 
 if TYPE_CHECKING:
     from tracker.config import Settings
-    from tracker.rules.calendar import WorkCalendar
-    from tracker.rules.model import RuleSet
     from tracker.store.db import Store
 
 __all__ = ["NextDueMixin", "deadline_stamp"]
@@ -69,22 +68,11 @@ def deadline_stamp(rules_dir: Path | None) -> str:
     return digest.hexdigest()
 
 
-class NextDueMixin:
+class NextDueMixin(RulesHost):
     """`RulesService` methods that keep `filing.next_due` current; they use its store, settings and `_entries`."""
 
     store: Store
     settings: Settings
-
-    @property
-    def rules(self) -> RuleSet:  # provided by RulesService
-        raise NotImplementedError
-
-    @property
-    def calendar(self) -> WorkCalendar:  # provided by RulesService
-        raise NotImplementedError
-
-    def today(self) -> date:  # provided by RulesService
-        raise NotImplementedError
 
     def _entries(self, session: Any, ids: Sequence[int] | None) -> list[Any]:  # provided by RulesService
         raise NotImplementedError

@@ -16,12 +16,11 @@ from tracker.domain.clocks import PortfolioStats, RegulatorClock
 from tracker.filings import repo as filing_repo
 from tracker.rules import repo as q
 from tracker.rules.clocks import ClockRule, Step, clock_rule, compute_clock
+from tracker.rules.host import RulesHost
 from tracker.store.revision import read_revision
 from tracker.timeutil import beijing_date
 
 if TYPE_CHECKING:
-    from tracker.rules.calendar import WorkCalendar
-    from tracker.rules.model import RuleSet
     from tracker.store.db import Session, Store
 
 __all__ = ["ClockMixin", "Timed"]
@@ -32,22 +31,11 @@ history as clock steps, and its clock."""
 _CHUNK = 500  # ids per IN list
 
 
-class ClockMixin:
+class ClockMixin(RulesHost):
     """The clock methods of `RulesService`; they use its store, rules, calendar and today."""
 
     store: Store
     _clocks: tuple[tuple[int, date], tuple[Timed, ...]] | None
-
-    @property
-    def rules(self) -> RuleSet:  # provided by RulesService
-        raise NotImplementedError
-
-    @property
-    def calendar(self) -> WorkCalendar:  # provided by RulesService
-        raise NotImplementedError
-
-    def today(self) -> date:  # provided by RulesService
-        raise NotImplementedError
 
     def _timed(self, session: Session, ids: Sequence[int] | None) -> list[Timed]:
         """Clocks of the filings (all, or `ids`) that have a history: one query, one pass, one prefix sum."""
