@@ -88,12 +88,13 @@ def mask_credentials(text: str) -> str:
     return _AUTH_HEADER.sub(lambda m: f"{m.group('scheme')}{m.group('gap')}***", text)
 
 
-_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
 _JSON_RAW_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def json_text(document: str) -> str:
-    """A JSON document with DEL, C1 controls, bidi controls and U+2028/9 written as `\\uXXXX` escapes.
+    """A JSON document with DEL, C1 controls, bidi controls, U+2028/9 and lone surrogates (which UTF-8 cannot
+    carry) written as `\\uXXXX` escapes.
 
     JSON escapes C0 itself but leaves these raw, and a terminal acts on some of them (U+009B is CSI). Outside
     strings a JSON document is ASCII, so the escapes land inside strings: the values decode unchanged.

@@ -1,6 +1,7 @@
 """Shared text output of the commands, and its one choke point: every human-readable line goes through `echo`
 or `table`, which show control characters as visible escapes (`tracker.domain.safe.visible`), so no title,
-note, name or error message can drive the user's terminal. `dump_json` writes JSON, which escapes by itself.
+note, name or error message can drive the user's terminal. `dump_json` and `json_line` write JSON,
+which the JSON encoder escapes by itself and which never goes through `visible`.
 Tables are CJK-aware and fit the terminal's width.
 """
 
@@ -111,6 +112,15 @@ def dump_json(data: Any, out: TextIO | None = None) -> None:
     """Write JSON (UTF-8, Chinese kept readable; C1 and bidi controls escaped too, see `json_text`)."""
     out = out or sys.stdout
     out.write(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=json_default)))
+    out.write("\n")
+
+
+def json_line(data: Any, out: TextIO | None = None) -> None:
+    """Write one compact JSON object on one line (a JSON Lines report), escaped by the JSON encoder alone:
+    control characters become `\\uXXXX` escapes inside strings (see `json_text`), never the visible escapes of
+    `echo`, so every line decodes to the values as they are."""
+    out = out or sys.stdout
+    out.write(json_text(json.dumps(data, ensure_ascii=False, default=json_default)))
     out.write("\n")
 
 
