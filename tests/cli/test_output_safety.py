@@ -161,6 +161,12 @@ def test_sms_text_removes_control_characters() -> None:
         ("host=db password=pw user=x", "host=db password=*** user=x"),
         ("Authorization: Basic QUMxMjM6dG9rZW4=", "Authorization: Basic ***"),
         ("no secret here", "no secret here"),
+        ("postgres:PW@host/db", "postgres:***@host/db"),
+        ("'postgresql://u:p@ss:PW@host:notaport/db'", "'postgresql://u:***@host:notaport/db'"),
+        ("postgresql://u:a/b#c?PW@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:a//PW@host/db", "postgresql://u:***@host/db"),
+        ("sqlite:///home/u@x/beian.db", "sqlite:///home/u@x/beian.db"),
+        ("write to a@b.cn at 12:00", "write to a@b.cn at 12:00"),
     ],
 )
 def test_credentials_are_masked(shown: str, masked: str) -> None:
