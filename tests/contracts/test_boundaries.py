@@ -17,7 +17,17 @@ from tracker.filings.service import FilingService
 
 pytestmark = pytest.mark.slow
 
-HEAVY = ("textual", "textual_serve", "twilio", "alembic", "openpyxl", "aiohttp", "icalendar", "pypinyin", "aiosmtpd")
+HEAVY = (
+    "textual",
+    "textual_serve",
+    "twilio",
+    "alembic",
+    "openpyxl",
+    "aiohttp",
+    "icalendar",
+    "pypinyin",
+    "aiosmtpd",
+)
 """Libraries only some commands need (the dashboard, SMS, migrations, spreadsheets, e-mail, calendars, pinyin
 collation): the everyday commands never load them."""
 
