@@ -169,7 +169,9 @@ def kind2() -> Iterable[Case]:
         pre=[["dates", "ALG-0001", "--launch", "2026-01-01"]],
         expect=REFUSED,
     )
-    yield Case(2, ["advance", "ALG-0002", "pass_review", "--at", "２０２６－１１－０２"], expect=OK)
+    yield Case(
+        2, ["advance", "ALG-0002", "pass_review", "--at", "２０２６－１１－０２"], expect=REFUSED
+    )  # before submit
 
 
 # -- 3 ---------------------------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def kind4() -> Iterable[Case]:
         }
         yield Case(4, store["title"], expect=OK)
         yield Case(4, store["note"], expect=OK)
-        yield Case(4, ["org", "add", f"恶意{p}有限公司", "--credit-code", "91440300MA5FXXXX0E"])
+        yield Case(4, ["org", "add", f"恶意{p}有限公司", "--credit-code", "91440300MA5FXXXX0U"])
         yield Case(4, store["material note"], expect=OK)
         yield Case(4, ["show", f"ALG-{p}"], expect=REFUSED)
         yield Case(4, ["advance", "ALG-0002", f"fly{p}"], expect=REFUSED)
@@ -263,7 +265,7 @@ def kind4() -> Iterable[Case]:
                 4,
                 cmd,
                 pre=[
-                    ["org", "add", f"恶意{p}有限公司", "--credit-code", "91440300MA5G9XXX0M"],
+                    ["org", "add", f"恶意{p}有限公司", "--credit-code", "91440300MA5G9XXX0K"],
                     ["notify", "recipients", "add", "13800138003", "--org", f"恶意{p}有限公司"],
                     ["add", "恶意标题", "--org", f"恶意{p}有限公司"],
                 ],
@@ -286,11 +288,11 @@ def kind5() -> Iterable[Case]:
         "sqlite://",
         "postgresql://postgres@127.0.0.1:notaport/test",
         "postgresql+psycopg//postgres:pw@127.0.0.1/test",
-        "",
         "\x00",
     ):
         yield Case(5, ["--db", url, "list"], expect=frozenset({2, 5}))
-        yield Case(5, ["list"], env={"BEIAN_DATABASE_URL": url}, expect=frozenset({2, 5}))
+        if "\x00" not in url:  # an environment cannot hold NUL
+            yield Case(5, ["list"], env={"BEIAN_DATABASE_URL": url}, expect=frozenset({2, 5}))
     for _name, content in {
         "not utf-8": b"language = '\xff\xfe'\n",
         "bom": b"\xef\xbb\xbflanguage = 'en'\n",
@@ -369,8 +371,8 @@ def kind6() -> Iterable[Case]:
         for cmd in (
             ["add", "标题\x00", "--org", ORG],
             ["add", big, "--org", ORG],
-            ["org", "add", "有" * 201, "--credit-code", "91440300MA5FXXXX0E"],
-            ["org", "add", "恶意\x00公司", "--credit-code", "91440300MA5FXXXX0E"],
+            ["org", "add", "有" * 201, "--credit-code", "91440300MA5FXXXX0U"],
+            ["org", "add", "恶意\x00公司", "--credit-code", "91440300MA5FXXXX0U"],
             ["advance", "ALG-0002", "withdraw", "--note", "a\x00b"],
             ["advance", "ALG-0002", "withdraw", "--reason", big],
             ["advance", "ALG-0002", "withdraw", "--by", "王" * 500],
@@ -400,13 +402,13 @@ def kind7() -> Iterable[Case]:
         ["advance", "ALG-0002", "return_for_revision", "--reason", " \u200b\ufeff "],
         ["advance", "ALG-0001", "submit", "--at", ""],
         ["advance", "ALG-0002", "pass_review", "--reopen", "algo.self_assessment"],
-        ["org", "add", ORG + "\u200b", "--credit-code", "91440300MA5FXXXX0E"],
-        ["org", "add", ORG + " ", "--credit-code", "91440300MA5FXXXX0E"],
-        ["org", "add", "1", "--credit-code", "91440300MA5FXXXX0E"],
-        ["org", "add", "ALG-0001", "--credit-code", "91440300MA5FXXXX0E"],
-        ["org", "add", "91110108788888888K", "--credit-code", "91440300MA5FXXXX0E"],
-        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0E", "--region", "000000"],
-        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0E", "--region", "999999"],
+        ["org", "add", ORG + "\u200b", "--credit-code", "91440300MA5FXXXX0U"],
+        ["org", "add", ORG + " ", "--credit-code", "91440300MA5FXXXX0U"],
+        ["org", "add", "1", "--credit-code", "91440300MA5FXXXX0U"],
+        ["org", "add", "ALG-0001", "--credit-code", "91440300MA5FXXXX0U"],
+        ["org", "add", "91110108788888888K", "--credit-code", "91440300MA5FXXXX0U"],
+        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0U", "--region", "000000"],
+        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0U", "--region", "999999"],
         ["notify", "run", "--interval", "nan"],
         ["notify", "run", "--interval", "inf"],
         ["notify", "run", "--interval", "-1"],
@@ -434,7 +436,7 @@ def kind7() -> Iterable[Case]:
         yield Case(7, cmd, expect=REFUSED)
     yield Case(
         7,
-        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0E", "--region", "１１０１０８"],
+        ["org", "add", "新公司", "--credit-code", "91440300MA5FXXXX0U", "--region", "１１０１０８"],
         expect_out="110108",
     )
     yield Case(7, ["notify", "send"], env={"BEIAN_TWILIO_TIMEOUT": "inf"}, expect=frozenset({2, 6}))
@@ -454,6 +456,7 @@ def kind8() -> Iterable[Case]:
         "110108555010101250013",
         "网信算备１１０１０８５５５０１０１０１２５００１３号",
         NUMBER + " 星河终审算法",
+        "\x1b[2J" + NUMBER,
         "网信算备 110108 5550101 01 25 0013 号",
     ]
     refused = [
@@ -465,7 +468,6 @@ def kind8() -> Iterable[Case]:
         NUMBER + " " + NUMBER.replace("0013", "0014"),
         "Beijing-DeepseekChat-202404280016",
         "网信算备110108555010102250013号",  # type digits of another algorithm type
-        "\x1b[2J" + NUMBER,
         "x" * 5000,
     ]
     for n in accepted:
@@ -485,7 +487,7 @@ def kind8() -> Iterable[Case]:
 
 def kind9() -> Iterable[Case]:
     yield Case(9, ["list", "--org", "不存在"], expect=NOT_FOUND)
-    yield Case(9, ["list", "--org", "91440300MA5FXXXX0E"], expect=NOT_FOUND)
+    yield Case(9, ["list", "--org", "91440300MA5FXXXX0U"], expect=NOT_FOUND)
     yield Case(9, ["add", "标题", "--org", "不存在"], expect=NOT_FOUND)
     yield Case(9, ["advance", "ALG-0002", "pass_review", "--at", "2000-01-01"], expect=frozenset({1}))
     yield Case(9, ["advance", "ALG-0001", "approve"], expect=frozenset({1}))
@@ -520,7 +522,7 @@ def kind10() -> Iterable[Case]:
             "add",
             "北京星河智算科技有限公司X",
             "--credit-code",
-            "91440300MA5FXXXX0E",
+            "91440300MA5FXXXX0U",
             "--region",
             "440300",
         ],
@@ -547,7 +549,9 @@ def kind10() -> Iterable[Case]:
     ):
         yield Case(10, args, env={"COLUMNS": "60"}, expect=OK)
     yield Case(10, ["init"], expect=OK)
-    yield Case(10, ["--db", "{home}/fresh/new.db", "init"], expect=OK)
+    yield Case(
+        10, ["--db", "{home}/fresh/new.db", "init"], expect=frozenset({5})
+    )  # no such folder: said, not made
 
 
 # -- 11 --------------------------------------------------------------------------------------------------
@@ -567,11 +571,10 @@ def kind11() -> Iterable[Case]:
     for tz in ("Asia/Tokyo", "America/Los_Angeles", "UTC", "Pacific/Kiritimati", "Etc/GMT+12"):
         yield Case(
             11,
-            ["history", "ALG-0002"],
-            pre=[["advance", "ALG-0002", "pass_review", "--at", "2026-11-02"]],
+            ["add", "标题", "--org", ORG, "--launch-date", "2026-11-02", "--json"],
             env={"TZ": tz},
             expect=OK,
-            expect_out="2026-11-02",
+            expect_out='"2026-11-02"',
         )
         yield Case(
             11,

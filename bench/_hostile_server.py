@@ -88,7 +88,10 @@ def main() -> None:
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
-            child(req)
+            try:
+                child(req)
+            finally:
+                os._exit(70)  # child() ends the process itself; this only catches a failure to set it up
         deadline = time.monotonic() + req["timeout"]
         code = None
         while True:

@@ -179,6 +179,7 @@ class Tree:
                         visit(path)
 
         visit([])
+        shutil.rmtree(Path(env["BEIAN_DATA_DIR"]).parent, ignore_errors=True)
         return found
 
 
