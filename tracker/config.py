@@ -135,12 +135,13 @@ MAX_CONFIG_BYTES = 1_000_000
 
 
 def _read_text(path: Path) -> str | None:
-    """The settings file's text (None when missing). Raises `ConfigError` for a file that is unreadable,
-    too big, not UTF-8, or starts with a byte-order mark (TOML files have none)."""
+    """The settings file's text (None when missing, also when a folder on its path is a file: a home folder that
+    is not usable holds no settings). Raises `ConfigError` for a file that is unreadable, too big, not UTF-8, or
+    starts with a byte-order mark (TOML files have none)."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from None

@@ -73,6 +73,11 @@ REFUSALS = [
     ("notify preview huge", ["notify", "preview", HUGE], 3, "no filing"),
     ("--if-version huge", ["advance", "ALG-0001", "submit", "--if-version", HUGE], 2, "version"),
     ("--limit huge", ["list", "--limit", HUGE], 2, "--limit"),
+    ("NUL reference", ["show", "\x00"], 2, "NUL character"),
+    ("NUL in a reference", ["advance", "ALG-0001\x00", "submit"], 2, "NUL character"),
+    ("list --org NUL", ["list", "--org", "\x00"], 2, "NUL character"),
+    ("list --org empty", ["list", "--org", ""], 2, "organisation is needed"),
+    ("add --org NUL", ["add", "t", "--org", "北京\x00"], 2, "NUL character"),
     # 2. dates and times: a plausible window, stated
     ("--at year 1", ["advance", "ALG-0001", "submit", "--at", "0001-01-01"], 2, "2000-01-01..2100-12-31"),
     (
@@ -156,6 +161,15 @@ REFUSALS = [
     ("--days nan", ["notify", "status", "--days", "nan"], 2, "not a real number"),
     ("--days inf", ["notify", "status", "--days", "inf"], 2, "not a real number"),
     ("--within huge", ["due", "--within", HUGE], 2, "--within"),
+    (
+        "--done and --undo of one item",
+        ["materials", "ALG-0001", "--done", "algo.self_assessment", "--undo", "ALGO.self_assessment"],
+        2,
+        "both --done and --undo",
+    ),
+    # 6. the same rules on both databases
+    ("search with NUL", ["list", "--search", "a\x00b"], 2, "NUL character"),
+    ("search of 100,000 characters", ["list", "--search", "长" * 100_000], 2, "at most 200"),
     # 9. exit codes that tell the truth
     ("list --org unknown", ["list", "--org", "不存在"], 3, "no organisation '不存在'"),
     ("list --org unknown, JSON", ["list", "--org", "不存在", "--json"], 3, "no organisation"),
@@ -274,6 +288,19 @@ def test_a_bad_date_stored_earlier_is_reported_not_a_crash(seeded: Beian, db_url
         assert "Traceback" not in result.err
     assert "9999-12-31 is outside 2000-01-01..2100-12-31" in seeded("dates", "ALG-0001").err
     assert seeded("dates", "ALG-0001", "--clear", "launch").code == 0
+
+
+def test_a_stored_value_that_cannot_be_read_is_one_line_exit_5(beian_sqlite: Beian, sqlite_url: str) -> None:
+    """A date column holding `garbage` (written into the SQLite file by another program): every command that
+    reads the row says so in one line, exit 5, no traceback."""
+    import sqlite3
+
+    seed(sqlite_url)
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE filing SET launch_date = 'garbage' WHERE ref = 'ALG-0001'")
+    for args in (("due",), ("list", "--overdue"), ("dates", "ALG-0001"), ("show", "ALG-0001"), ("list",)):
+        line = beian_sqlite(*args).fails_cleanly(5)
+        assert "cannot be read" in line and "garbage" in line, line
 
 
 def test_settings_that_are_not_real_numbers_are_refused(

@@ -177,10 +177,6 @@ values = st.one_of(
     raw=st.one_of(st.none(), st.binary(max_size=60)),
     ascii_only=st.booleans(),
 )
-@pytest.mark.xfail(
-    reason="known bug (#10): apply --json escapes control characters visibly inside JSON strings",
-    strict=False,
-)
 def test_any_apply_line_is_reported_and_a_refused_line_changes_nothing(
     db: tuple[Beian, str],
     tmp_path_factory: pytest.TempPathFactory,

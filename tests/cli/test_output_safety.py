@@ -161,6 +161,12 @@ def test_sms_text_removes_control_characters() -> None:
         ("host=db password=pw user=x", "host=db password=*** user=x"),
         ("Authorization: Basic QUMxMjM6dG9rZW4=", "Authorization: Basic ***"),
         ("no secret here", "no secret here"),
+        ("postgres:PW@host/db", "postgres:***@host/db"),
+        ("'postgresql://u:p@ss:PW@host:notaport/db'", "'postgresql://u:***@host:notaport/db'"),
+        ("postgresql://u:a/b#c?PW@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:a//PW@host/db", "postgresql://u:***@host/db"),
+        ("sqlite:///home/u@x/beian.db", "sqlite:///home/u@x/beian.db"),
+        ("write to a@b.cn at 12:00", "write to a@b.cn at 12:00"),
     ],
 )
 def test_credentials_are_masked(shown: str, masked: str) -> None:
@@ -198,3 +204,23 @@ def test_every_text_output_of_the_cli_goes_through_the_sanitiser() -> None:
         if re.search(r"click\.echo\(|(?<![\w.])print\(|sys\.stdout\.write\(", line) and "# raw: " not in line
     ]
     assert offenders == []
+
+
+def test_apply_json_report_keeps_control_characters_as_json_escapes(beian: Beian, tmp_path: object) -> None:
+    """`apply --json` writes each line's report through the JSON encoder only: a control character in the input
+    comes back as a `\\u` escape that decodes to the character itself, never as a visible `\\x1b` text."""
+    import json
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    source = tmp_path / "events.jsonl"
+    ref = "ALG-\x1b[2J\x07\u202e\x9b1"
+    source.write_text(json.dumps({"ref": ref, "event": "submit"}) + "\n", encoding="utf-8")
+    result = beian("apply", str(source), "--json")
+    assert result.code == 3 and "Traceback" not in result.err  # no such filing
+    assert not RAW.search(result.out), repr(result.out)
+    assert not RAW.search(result.err), repr(result.err)
+    (line,) = result.out.splitlines()
+    report = json.loads(line)
+    assert report["ok"] is False
+    assert report["ref"] == ref

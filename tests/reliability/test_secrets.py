@@ -200,20 +200,42 @@ def _search(root: Path, forms: dict[str, str]) -> tuple[int, list[str]]:
 
 
 def test_malformed_database_urls_never_show_their_password(
-    tmp_path: Path, fork: Spawner, child_env: dict[str, str], secrets: dict[str, str], figures: Recorder
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    fork: Spawner,
+    child_env: dict[str, str],
+    secrets: dict[str, str],
+    figures: Recorder,
 ) -> None:
+    """On the command line, in `BEIAN_DATABASE_URL` and as the settings file's `database_url`: a URL that does
+    not parse, names no scheme, has a port that is not a number or a password holding `@`, `/` or `:` is shown
+    (when shown at all) with its password masked."""
     pw = secrets["postgresql password"]
     malformed = [
         f"postgresql+psycopg//postgres:{pw}@127.0.0.1/test",  # a missing ':'
         f"postgresql+psycopg:/postgres:{pw}@127.0.0.1/test",
         f"postgres:{pw}@127.0.0.1/test",
         f"postgresql://postgres:{pw}@127.0.0.1:notaport/test",
+        f"postgresql://postgres:{pw}@127.0.0.1:99999/test",
+        f"postgresql://postgres:p@ss:{pw}@127.0.0.1/test",  # an '@' and a ':' in the password, not encoded
+        f"postgresql://postgres:a/{pw}@127.0.0.1/test",
+        f"postgresql://postgres:{pw}@[::1/test",
+        f"mysql://root:{pw}@127.0.0.1/test",
+        f"postgresql://postgres:{pw}@127.0.0.1:1/test",  # well-formed, nothing listening
     ]
+    settings_file = tmp_path_factory.mktemp("settings") / "config.toml"
     for bad in malformed:
-        for env in ({}, {"BEIAN_DATABASE_URL": bad}):
-            argv = ["list"] if env else ["--db", bad, "list"]
+        settings_file.write_text(f"database_url = {bad!r}\n".replace("'", '"'), encoding="utf-8")
+        for argv, env in (
+            (["--db", bad, "list"], {}),
+            (["list", "--db", bad], {}),
+            (["list"], {"BEIAN_DATABASE_URL": bad}),
+            (["list"], {"BEIAN_CONFIG_FILE": str(settings_file)}),
+        ):
             done = fork.run(argv, {**child_env, **env})
             assert _one_line(done), done
+            assert done.status in (2, 5), done
     searched, found = _search(tmp_path, _forms(secrets))
+    assert searched > 0
     figures.add(files_searched=searched, secrets_found=len(found))
     assert found == [], found

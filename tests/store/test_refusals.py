@@ -88,6 +88,20 @@ def test_no_home_folder_asks_for_a_data_folder(
     assert not home.exists(), "a home folder is never created"
 
 
+def test_a_home_that_is_a_file_asks_for_a_data_folder(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No settings file can be under it (so none is read) and no data folder: exit 5 with the way out."""
+    home = tmp_path / "home"
+    home.write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("BEIAN_DATA_DIR", "BEIAN_CONFIG_FILE", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for args in (("list",), ("init",)):
+        line = run_beian(capsys, *args).fails_cleanly(5)
+        assert "BEIAN_DATA_DIR" in line and "BEIAN_DATABASE_URL" in line
+
+
 def test_a_data_folder_that_cannot_be_created_is_a_storage_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

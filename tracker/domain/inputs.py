@@ -32,6 +32,7 @@ __all__ = [
     "INVISIBLE",
     "LATEST_DAY",
     "MAX_ID",
+    "SEARCH_CHARS",
     "check_day",
     "check_id",
     "check_when",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_org_key",
     "parse_ref",
     "parse_region",
+    "parse_search",
     "parse_when",
 ]
 
@@ -102,10 +104,13 @@ def _strip_invisible(text: str) -> str:
 def clean(text: str, what: str = "value") -> str:
     """NFKC-normalised, invisible characters dropped, outer whitespace stripped.
 
-    Raises `UsageError` for a lone surrogate (bytes that were not valid UTF-8 on the command line or in a file).
+    Raises `UsageError` for a lone surrogate (bytes that were not valid UTF-8 on the command line or in a file)
+    and for a NUL character (no database can compare it: PostgreSQL refuses it in any text).
     """
     if _SURROGATE_RE.search(text):
         raise UsageError(f"{what} {echo(text)} is not valid Unicode text", hint="use UTF-8")
+    if "\x00" in text:
+        raise UsageError(f"{what} {echo(text)} contains a NUL character")
     return _strip_invisible(unicodedata.normalize("NFKC", text)).strip()
 
 
@@ -130,6 +135,21 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     return _strip_invisible(unicodedata.normalize("NFKC", text)).lower()
+
+
+SEARCH_CHARS = 200
+"""The longest search text (`beian list --search`): longer than any title or name it could match."""
+
+
+def parse_search(text: str | None) -> str:
+    """The search key of text typed to search by (`fold`ed), "" for none. Raises `UsageError` for a lone
+    surrogate, a NUL character or more than `SEARCH_CHARS` characters, on SQLite and PostgreSQL alike."""
+    if not text:
+        return ""
+    needle = fold(clean(text, "search text"))
+    if len(needle) > SEARCH_CHARS:
+        raise UsageError(f"search text has {len(needle):,} characters; at most {SEARCH_CHARS} are allowed")
+    return needle
 
 
 def _decimal(text: str) -> bool:

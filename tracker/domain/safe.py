@@ -66,34 +66,47 @@ def sms_text(text: str) -> str:
     return _SMS_DROP.sub("", _SMS_SPACE.sub(" ", text))
 
 
-_CREDENTIALS = re.compile(r"(?P<user>[^\s:/@?#\[\]]*):(?P<secret>[^\s@/?#]+)@")
-"""`user:secret@` as it appears in a URL's authority (`scheme://user:secret@host`), also in a malformed one."""
+_TOKEN = re.compile(r"[^\s'\"`]*@[^\s'\"`]*")
+"""A word holding an `@`: where a `user:secret@host` authority can be, also in a malformed URL."""
 _AUTH_HEADER = re.compile(r"\b(?P<scheme>Basic|Bearer)(?P<gap>\s+)[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
 """An `Authorization` header value an endpoint echoed back (`Basic QUMxMjM6dG9rZW4=`)."""
 _PASSWORD_PARAM = re.compile(r"\b(?P<key>password|passwd|pwd)=(?P<secret>[^\s&;]+)", re.IGNORECASE)
 """A password given as a parameter (`?password=…`, or a libpq `password=…` connection string)."""
 
 
+def _mask_authority(match: re.Match[str]) -> str:
+    """`scheme://user:secret@host` → `scheme://user:***@host`: the secret runs from the first `:` after the
+    scheme's `//` (or the word's start) to the word's last `@`, so a password holding `@`, `/`, `:` or `#` is
+    masked whole; a malformed URL (`postgresql+psycopg//u:pw@h`, `postgres:pw@h`) is masked too."""
+    word = match.group()
+    at = word.rfind("@")
+    slashes = word.find("//", 0, at)
+    start = slashes + 2 if slashes >= 0 else 0
+    colon = word.find(":", start, at)
+    return word if colon < 0 else f"{word[: colon + 1]}***{word[at:]}"
+
+
 def mask_credentials(text: str) -> str:
     """`text` with every password shown as `***`: the secret of a `user:password@host` pair (the user name is
-    kept), a `password=` parameter, and a `Basic`/`Bearer` authorization value.
+    kept; the password may hold `@`, `/` or `:`), a `password=` parameter, and a `Basic`/`Bearer` authorization value.
 
     Used on every database URL or connection string shown to a user, and on URLs and messages an endpoint
     echoes back (a Twilio API URL or error with basic-auth credentials).
     """
     if "@" in text:
-        text = _CREDENTIALS.sub(lambda m: f"{m.group('user')}:***@", text)
+        text = _TOKEN.sub(_mask_authority, text)
     if "=" in text:
         text = _PASSWORD_PARAM.sub(lambda m: f"{m.group('key')}=***", text)
     return _AUTH_HEADER.sub(lambda m: f"{m.group('scheme')}{m.group('gap')}***", text)
 
 
-_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
 _JSON_RAW_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def json_text(document: str) -> str:
-    """A JSON document with DEL, C1 controls, bidi controls and U+2028/9 written as `\\uXXXX` escapes.
+    """A JSON document with DEL, C1 controls, bidi controls, U+2028/9 and lone surrogates (which UTF-8 cannot
+    carry) written as `\\uXXXX` escapes.
 
     JSON escapes C0 itself but leaves these raw, and a terminal acts on some of them (U+009B is CSI). Outside
     strings a JSON document is ASCII, so the escapes land inside strings: the values decode unchanged.

@@ -65,7 +65,7 @@ def _filtered(
         else:
             statement = statement.where(_organisation_matches(str(value)))
     if query.text:
-        needle = inputs.fold(query.text).strip()
+        needle = inputs.parse_search(query.text).strip()
         if needle:
             statement = statement.where(
                 or_(

@@ -1,8 +1,7 @@
 """Engines and units of work, on SQLite and PostgreSQL through the same code.
 
-SQLite gets WAL, foreign keys and a busy timeout on every connection. Database errors are translated
-into one-line `StorageError`/`Conflict` messages here, so no caller ever shows a driver traceback.
-"""
+SQLite gets WAL, foreign keys and a busy timeout on every connection. Database errors become one-line
+`StorageError`/`Conflict` messages here, so no caller ever shows a driver traceback."""
 
 from __future__ import annotations
 
@@ -204,8 +203,10 @@ def translate(exc: BaseException, url: URL | None = None) -> TrackerError:
 
 
 def database_error(exc: BaseException) -> TrackerError | None:
-    """The one-line product error for a database error that escaped a unit of work; None for any other error."""
-    return translate(exc) if isinstance(exc, SQLAlchemyError) else None
+    """The one-line error for a database error that escaped, or an unreadable stored value; else None."""
+    from tracker.store.unreadable import unreadable_value
+
+    return translate(exc) if isinstance(exc, SQLAlchemyError) else unreadable_value(exc)
 
 
 class Work:

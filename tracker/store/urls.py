@@ -47,7 +47,6 @@ def normalise_url(raw: str) -> URL:
 
 
 def describe(url: URL | str) -> str:
-    """A URL (or what was meant as one) as safe to show: never the password."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    return mask_credentials(url)
+    """A URL (or what was meant as one) as safe to show: never the password (`mask_credentials`, the one mask
+    for every URL and connection string shown, parsed or not)."""
+    return mask_credentials(url.render_as_string(hide_password=False) if isinstance(url, URL) else url)

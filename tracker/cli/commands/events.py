@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 import states
 from tracker.cli.context import CliContext, VersionType, json_option, pass_cli
-from tracker.cli.text.common import dump_json, echo, stage_text, table
+from tracker.cli.text.common import dump_json, echo, json_line, stage_text, table
 from tracker.cli.text.events import HISTORY_HEADERS, history_row, move_text, outcome_line
 from tracker.domain import inputs
 from tracker.domain.json import filing_json, outcome_json, transition_json
@@ -173,7 +172,7 @@ def apply(obj: CliContext, source: str, all_or_nothing: bool, as_json: bool) -> 
 
     def on_line(line: LineResult) -> None:
         if as_json:
-            echo(json.dumps(line.as_json(), ensure_ascii=False))
+            json_line(line.as_json())
         if not line.ok and not line.skipped:
             echo(f"beian: {line.text()}", err=True)
         elif not as_json:

@@ -154,6 +154,8 @@ def list_(
 
         query = find_view(view_name, obj.settings).query
     changes: dict[str, Any] = {"limit": limit}
+    if organisation is not None:
+        inputs.parse_org_key(organisation)  # an empty `--org ""` is refused, not read as no filter
     if stages:
         changes["stages"] = tuple(parse_name(states.parse_stage, s) for s in stages)
     if kinds:

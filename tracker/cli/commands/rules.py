@@ -67,6 +67,9 @@ def materials(
     """The materials checklist of filing REF (材料清单): what is provided, and what still blocks submission."""
     if (path is not None or note is not None) and len(done) != 1:
         raise UsageError("--file and --note go with exactly one --done ITEM")
+    both = sorted({inputs.fold(i).strip() for i in done} & {inputs.fold(i).strip() for i in undo})
+    if both:
+        raise UsageError(f"{', '.join(both)}: given to both --done and --undo; choose one")
     service = obj.service()
     rules = service.rules
     who = actor or os.environ.get("USER") or None

@@ -1,6 +1,7 @@
 """Shared text output of the commands, and its one choke point: every human-readable line goes through `echo`
 or `table`, which show control characters as visible escapes (`tracker.domain.safe.visible`), so no title,
-note, name or error message can drive the user's terminal. `dump_json` writes JSON, which escapes by itself.
+note, name or error message can drive the user's terminal. `dump_json` and `json_line` write JSON,
+which the JSON encoder escapes by itself and which never goes through `visible`.
 Tables are CJK-aware and fit the terminal's width.
 """
 
@@ -27,10 +28,41 @@ MIN_CELL = 6
 def echo(message: str = "", *, err: bool = False, lines: bool = False, nl: bool = True) -> None:
     """Print one human-readable line (stdout, or stderr with `err`), control characters shown as escapes.
 
-    The message is one line: an LF inside it is shown as `\\n`. With `lines`, it is a block and keeps its
-    line breaks (an SMS body, a diagram, a digest). `nl=False` adds no final line break.
+    The message is one line: an LF inside it is shown as `\\n`. On stdout, a line wider than the terminal
+    (`terminal_columns`) is wrapped at spaces (or between CJK characters), its continuation indented two
+    columns further; nothing is cut. With `lines`, it is a block and keeps its line breaks as they are (an SMS
+    body, a diagram, a digest). `nl=False` adds no final line break.
     """
-    click.echo(visible(message, lines=lines), err=err, nl=nl)
+    shown = visible(message, lines=lines)
+    if not err and not lines:
+        columns = terminal_columns()
+        if columns is not None and width(shown) > columns:
+            shown = "\n".join(wrap(shown, columns))
+    click.echo(shown, err=err, nl=nl)
+
+
+def wrap(line: str, columns: int) -> list[str]:
+    """`line` cut into lines of at most `columns` terminal columns (CJK characters take two): at a space in the
+    second half of the line when there is one, else between characters; continuation lines keep the line's indent plus two columns."""
+    indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+    if columns <= len(indent) + MIN_CELL:
+        return [line]
+    out: list[str] = []
+    rest = line
+    while width(rest) > columns:
+        cut, used, space = 0, 0, -1
+        for i, ch in enumerate(rest):
+            used += width(ch)
+            if used > columns:
+                break
+            cut = i + 1
+            if ch == " " and width(rest[:i]) >= columns // 2:
+                space = i
+        head, tail = (rest[:space], rest[space + 1 :]) if space > 0 else (rest[:cut], rest[cut:])
+        out.append(head.rstrip())
+        rest = indent + tail.lstrip(" ")
+    out.append(rest)
+    return out
 
 
 def width(text: str) -> int:
@@ -111,6 +143,15 @@ def dump_json(data: Any, out: TextIO | None = None) -> None:
     """Write JSON (UTF-8, Chinese kept readable; C1 and bidi controls escaped too, see `json_text`)."""
     out = out or sys.stdout
     out.write(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=json_default)))
+    out.write("\n")
+
+
+def json_line(data: Any, out: TextIO | None = None) -> None:
+    """Write one compact JSON object on one line (a JSON Lines report), escaped by the JSON encoder alone:
+    control characters become `\\uXXXX` escapes inside strings (see `json_text`), never the visible escapes of
+    `echo`, so every line decodes to the values as they are."""
+    out = out or sys.stdout
+    out.write(json_text(json.dumps(data, ensure_ascii=False, default=json_default)))
     out.write("\n")
 
 
