@@ -351,7 +351,9 @@ def run_case(tree: Tree, case: Case, template: Path, scratch: Path, pg: Callable
     code, stdout, stderr = tree.run([fill(a) for a in case.args], env, home, case.stdin)
     after = pg_dump(PG_URL, schema) if url else dump(db_file)
     out.code = code
-    if "No such command" in stderr and code == 2 and case.args[0] != "nonsense":  # `nonsense` expects exactly that
+    if (
+        "No such command" in stderr and code == 2 and case.args[0] != "nonsense"
+    ):  # `nonsense` expects exactly that
         out.na = True
         return out
     out.traceback = "Traceback" in stderr or "Traceback" in stdout
