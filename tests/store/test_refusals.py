@@ -263,13 +263,13 @@ def test_an_ascii_only_locale_writes_escapes_not_a_traceback(
     assert done.returncode == 0 and b"\\u" in done.stdout
 
 
+@pytest.mark.pg
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite's busy timeout: the racing writers
 def test_a_row_locked_on_postgresql_is_a_storage_error_after_the_lock_timeout(
     db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
 
-    if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite's busy timeout is tested with the racing writers")
     pg_url = db_url
     beian = lambda *a: run_beian(capsys, "--db", pg_url, *a)  # noqa: E731
     assert beian("org", "add", "北京星河智算科技有限公司", "--credit-code", "91110108MA01A2B3CF").code == 0
