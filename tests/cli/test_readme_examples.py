@@ -54,6 +54,8 @@ def run_section(
     commands = section_commands(title)
     assert commands, title
     for index, argv in enumerate(commands):
+        if argv[1:3] == ["notify", "run"]:  # runs until Ctrl+C; tests/notify cover the dispatcher
+            continue
         args = [os.path.expanduser(arg) if arg.startswith("~") else arg for arg in argv[1:]]
         result = beian(*args)
         expected = (codes or {}).get(index, 0)
