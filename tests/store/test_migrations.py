@@ -165,7 +165,7 @@ def test_init_gives_rows_imported_without_a_sort_key_their_pinyin_key(
     store = open_store(empty_url)
     try:
         with store.engine.connect() as conn:
-            keys = dict(conn.execute(text("SELECT name, name_key FROM organisation")).all())
+            keys: dict[str, str] = dict(conn.execute(text("SELECT name, name_key FROM organisation")).all())
             missing = conn.execute(text("SELECT count(*) FROM filing WHERE title_key IS NULL")).scalar()
     finally:
         store.dispose()
