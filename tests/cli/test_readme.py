@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import run_beian
-
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+from tests.helpers.readme import README, ROOT, section_commands
 
 
 def test_the_diagram_is_the_machine(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,9 +40,7 @@ def test_every_command_is_documented() -> None:
 
 def tour_commands() -> list[list[str]]:
     """The commands of the README's tour, as a shell would split them, comments dropped."""
-    tour = README.split("\n## A tour\n", 1)[1].split("\n## ", 1)[0]
-    lines = [line[4:] for line in tour.splitlines() if line.startswith("    beian ")]
-    return [shlex.split(line, comments=True) for line in lines]
+    return section_commands("A tour")
 
 
 def test_the_tour_runs_as_written_on_a_fresh_database(
