@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -76,13 +77,14 @@ async def wait_for(
     where: Callable[[M], bool] = lambda _m: True,
     *,
     after: int = 0,
-    polls: int = 250,
+    patience: float = 60.0,
 ) -> M:
     """Let the app run until it has posted a matching message, at index `after` or later.
 
-    Fails after `polls` short pauses: a cap against hanging, not a timing assertion.
+    Fails after `patience` seconds: a cap against hanging, not a timing assertion.
     """
-    for _ in range(polls):
+    give_up = time.monotonic() + patience
+    while time.monotonic() < give_up:
         for message in messages[after:]:
             if isinstance(message, kind) and where(message):
                 await pilot.pause()
@@ -91,15 +93,18 @@ async def wait_for(
     raise AssertionError(f"no {kind.__name__} message arrived")
 
 
-async def settle(pilot: Pilot[Any], polls: int = 250) -> None:
+async def settle(pilot: Pilot[Any], patience: float = 60.0) -> None:
     """Wait until no worker is busy and the table has asked for every deadline on screen.
 
     Deadlines are asked for on a short timer after rows arrive, so idle workers alone do not mean done.
+    `patience` (seconds) only bounds a hang: a loaded machine running tests in parallel can take several
+    seconds for a first paint, which is no failure.
     """
     from tui.screens.dashboard import DashboardScreen
 
     quiet = 0
-    for _ in range(polls):
+    give_up = time.monotonic() + patience
+    while time.monotonic() < give_up:
         await pilot.pause(0.02)
         busy = any(
             w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != CHANGE_WATCHER
@@ -109,7 +114,21 @@ async def settle(pilot: Pilot[Any], polls: int = 250) -> None:
         quiet = 0 if busy or waiting else quiet + 1
         if quiet >= 3:
             return
-    raise AssertionError("workers did not settle")
+    still = [
+        f"{w.group}/{w.name}: {w.state.name}"
+        for w in pilot.app.workers
+        if w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != CHANGE_WATCHER
+    ]
+    failed = [f"{w.group}/{w.name}: {w.error!r}" for w in pilot.app.workers if w.state == WorkerState.ERROR]
+    screens = [
+        f"timer {s._deadline_timer!r}, generation {s.generation}/{s.table.generation}"
+        for s in pilot.app.screen_stack
+        if isinstance(s, DashboardScreen)
+    ]
+    raise AssertionError(
+        f"workers did not settle in {patience:.0f} s: busy {still}, failed {failed}, deadlines pending {waiting}"
+        f" {screens}"
+    )
 
 
 def still_cursor(pilot: Pilot[Any]) -> None:

@@ -7,6 +7,7 @@ before throwing away what was typed.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -36,11 +37,13 @@ from tui.widgets.stage_funnel import StageFunnel
 SIZES = [(80, 24), (60, 20)]
 
 
-async def from_palette(pilot: Pilot[Any], title: str, polls: int = 250) -> None:
-    """Open the command palette, type `title` and run the command once the palette lists it first."""
+async def from_palette(pilot: Pilot[Any], title: str, patience: float = 60.0) -> None:
+    """Open the command palette, type `title` and run the command once the palette lists it first (failing
+    after `patience` seconds: a cap against hanging, not a timing assertion)."""
     await pilot.press("ctrl+p")
     await pilot.press(*title)
-    for _ in range(polls):
+    give_up = time.monotonic() + patience
+    while time.monotonic() < give_up:
         found = pilot.app.screen.query(CommandList)
         if (
             found

@@ -250,6 +250,8 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
             if not self._provisional and any(c.provisional for c in message.cells.values()):
                 self._provisional = True  # the legend of the `~` mark, once such a deadline is on screen
                 self._summarise()
+        if self.table.without_deadlines():  # rows that came on screen meanwhile, or an answer for older rows
+            self._want_deadlines()
 
     @on(FilingTable.Scrolled)
     def _want_deadlines(self) -> None:
@@ -266,7 +268,7 @@ class DashboardScreen(DashboardTools, FilingActions, Screen[None]):
         self._deadline_timer = None
         missing = self.table.without_deadlines()
         if missing:
-            self._load_deadlines(self.generation, missing)
+            self._load_deadlines(self.table.generation, missing)  # the rows asked about are the table's
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
