@@ -167,13 +167,19 @@ def due(now: datetime) -> Any:
 
 def claim(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     """Claim up to `size` due rows in one statement (it takes the write lock at once, even on SQLite)."""
-    ids = select(T.c.id).where(due(now)).order_by(T.c.id).limit(size).scalar_subquery()
-    values = {"status": S.CLAIMED.value, "claimed_by": me, "claimed_at": to_db(now)}
-    if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.PENDING.value), values, now):
+    return _claim(conn, me, now, size, due(now), S.PENDING, S.CLAIMED)
+
+
+def _claim(conn: Conn, me: str, now: datetime, size: int, ready: Any, source: S, target: S) -> list[Job]:
+    """`source` → `target` for up to `size` rows meeting `ready`, oldest first, in one statement; returns them
+    as jobs claimed by `me`."""
+    ids = select(T.c.id).where(ready).order_by(T.c.id).limit(size).scalar_subquery()
+    values = {"status": target.value, "claimed_by": me, "claimed_at": to_db(now)}
+    if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == source.value), values, now):
         return []
     rows = conn.execute(
         select(T.c.id, T.c.phone, T.c.body, T.c.attempts, T.c.created_at)
-        .where(T.c.claimed_by == me, T.c.status == S.CLAIMED.value)
+        .where(T.c.claimed_by == me, T.c.status == target.value)
         .order_by(T.c.id)
     ).all()
     return [_job(r) for r in rows]
@@ -191,16 +197,7 @@ def lookup_due(now: datetime) -> Any:
 def claim_unknown(conn: Conn, me: str, now: datetime, size: int) -> list[Job]:
     """unknown → checking for up to `size` rows whose look-up is due at `now`, oldest first, in one statement;
     returns them as jobs claimed by `me`. Database errors propagate to the caller's unit."""
-    ids = select(T.c.id).where(lookup_due(now)).order_by(T.c.id).limit(size).scalar_subquery()
-    values = {"status": S.CHECKING.value, "claimed_by": me, "claimed_at": to_db(now)}
-    if not update_rows(conn, and_(T.c.id.in_(ids), T.c.status == S.UNKNOWN.value), values, now):
-        return []
-    rows = conn.execute(
-        select(T.c.id, T.c.phone, T.c.body, T.c.attempts, T.c.created_at)
-        .where(T.c.claimed_by == me, T.c.status == S.CHECKING.value)
-        .order_by(T.c.id)
-    ).all()
-    return [_job(r) for r in rows]
+    return _claim(conn, me, now, size, lookup_due(now), S.UNKNOWN, S.CHECKING)
 
 
 def record_checked(

@@ -56,14 +56,8 @@ class _Tracked(smtplib.SMTP):
         super().send(s)
 
 
-class _TrackedSSL(smtplib.SMTP_SSL):
-    body_sent = False
-
-    def send(self, s: Any) -> None:
-        data = s.encode("ascii") if isinstance(s, str) else s
-        if data.endswith(b"\r\n.\r\n"):
-            self.body_sent = True
-        super().send(s)
+class _TrackedSSL(_Tracked, smtplib.SMTP_SSL):
+    """The same over TLS from the start (`SMTP_SSL` is an `SMTP`, so `_Tracked.send` runs first)."""
 
 
 @dataclass
